@@ -1,0 +1,84 @@
+"""All newsrag settings, validated in one place.
+
+Read from the environment and from `.env` (see `.env.example` for every variable). Most variables
+carry the `RAG_` prefix; the model endpoint uses the OpenAI client's own names (`OPENAI_BASE_URL`,
+`OPENAI_API_KEY`) and the UI honours Gradio's (`GRADIO_SERVER_NAME`, `GRADIO_SERVER_PORT`).
+
+>>> s = Settings(top_k=3)
+>>> s.top_k, s.resolved_answer_mode()
+(3, 'extractive')
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- corpus and index -----------------------------------------------------------------------
+    corpus: Path = Field(Path("seeds"), description="folder of articles (.txt .md .html .jsonl)")
+    index: Path = Field(Path(".rag"), description="folder holding Chroma, BM25 and the catalog")
+    collection: str = Field("newsrag", description="Chroma collection name")
+    chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded on disk")
+    chroma_port: int = Field(8000, ge=1, le=65535)
+
+    # --- splitting and embedding ----------------------------------------------------------------
+    chunk_chars: int = Field(700, ge=100, le=8000, description="target chunk size in characters")
+    embedder: Literal["minilm", "openai"] = "minilm"
+    embed_model: str = Field("text-embedding-3-small", description="model name for embedder=openai")
+    embed_batch_size: int = Field(8, ge=1, le=256)
+    embed_threads: int = Field(0, ge=0, description="onnxruntime threads; 0 = all cores")
+
+    # --- retrieval and answering ----------------------------------------------------------------
+    top_k: int = Field(5, ge=1, le=50)
+    answer_mode: Literal["auto", "extractive", "llm"] = "auto"
+    max_question_chars: int = Field(1000, ge=10)
+    min_support: float = Field(
+        0.5, ge=0, le=1, description="extractive: least weighted share of question terms a sentence must cover"
+    )
+    max_answer_sentences: int = Field(3, ge=1, le=10)
+
+    # --- model endpoint (llm mode) --------------------------------------------------------------
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_BASE_URL", "RAG_OPENAI_BASE_URL")
+    )
+    openai_api_key: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY", "RAG_OPENAI_API_KEY")
+    )
+    llm_model: str | None = None
+    llm_timeout: float = Field(30.0, gt=0)
+    llm_max_retries: int = Field(2, ge=0, le=10)
+    llm_max_tokens: int = Field(512, ge=1)
+    llm_temperature: float = Field(0.0, ge=0, le=2)
+
+    # --- evaluation judge (optional) ------------------------------------------------------------
+    judge_model: str | None = None
+    judge_base_url: str | None = None
+    judge_api_key: str | None = None
+
+    # --- UI -------------------------------------------------------------------------------------
+    host: str = Field("127.0.0.1", validation_alias=AliasChoices("GRADIO_SERVER_NAME", "RAG_HOST"))
+    port: int = Field(7860, ge=1, le=65535, validation_alias=AliasChoices("GRADIO_SERVER_PORT", "RAG_PORT"))
+    max_upload_bytes: int = Field(5_000_000, ge=1)
+
+    @field_validator("openai_base_url", "llm_model", "chroma_host", "judge_model", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def llm_configured(self) -> bool:
+        return bool(self.openai_base_url and self.llm_model)
+
+    def resolved_answer_mode(self) -> Literal["extractive", "llm"]:
+        """`auto` means llm when a model endpoint is configured, else extractive."""
+        if self.answer_mode == "auto":
+            return "llm" if self.llm_configured() else "extractive"
+        return self.answer_mode

@@ -1,0 +1,97 @@
+"""The records that flow through newsrag, in data-flow order.
+
+Article -> Chunk -> Passage -> Citation / Answer. Offsets (`start`, `end`) are always character
+offsets into `Article.text`, the *cleaned* article text returned by `Engine.article(source)`, so that
+`article.text[start:end] == chunk.text == citation.quote` holds everywhere.
+
+>>> a = Article(source="a.txt", text="Blinken met Lavrov. In Geneva.")
+>>> c = Chunk(source="a.txt", start=0, end=19, text=a.text[0:19])
+>>> c.text
+'Blinken met Lavrov.'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article. `source` is the file name relative to the corpus root
+    (for JSON Lines files: ``"file.jsonl#<line number>"``)."""
+
+    source: str
+    text: str
+    meta: dict[str, str] = field(default_factory=dict)  # title, date, url, outlet, author, format
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of an article: `text == article.text[start:end]`."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+    id: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its fused retrieval score (higher is better)."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+    score: float
+    id: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """`quote == Engine.article(source)[start:end]`, always. `marker` is the number shown in the
+    answer text as ``[marker]``."""
+
+    marker: int
+    source: str
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass
+class Answer:
+    """What `Engine.ask` returns. A refused answer has no citations."""
+
+    question: str
+    text: str
+    citations: list[Citation]
+    refused: bool
+    mode: Literal["extractive", "llm"]
+    passages: list[Passage] = field(default_factory=list)
+    notice: str = ""  # e.g. "model endpoint unreachable; answered extractively"
+    unsupported: list[str] = field(default_factory=list)  # llm sentences whose citations did not hold
+    standalone_question: str = ""  # the question after condensing with history
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class IngestReport:
+    """What one `Engine.ingest()` did. `errors` holds (path, reason) for files that were skipped."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks: int = 0  # chunks written (embedded) by this run
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
