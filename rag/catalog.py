@@ -1,0 +1,123 @@
+"""The catalog: which files are indexed, their content hash, their cleaned articles and chunk spans.
+
+It is the source of truth that Chroma and BM25 are checked against. One SQLite file under the index
+directory; every change of one file is one transaction, so a killed ingest leaves either the old or
+the new state of that file, never a mix (see `rag.index` for how Chroma is reconciled with it).
+
+>>> cat = Catalog(":memory:")
+>>> cat.put_file("a.txt", "h1", [Article("a.txt", "Hi.")], {"a.txt": [("id1", 0, 3)]})
+>>> cat.file_hashes(), cat.article("a.txt").text
+({'a.txt': 'h1'}, 'Hi.')
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+from rag.schema import Article, Chunk
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (file TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    source TEXT PRIMARY KEY, file TEXT NOT NULL, text TEXT NOT NULL, meta TEXT NOT NULL,
+    chunks TEXT NOT NULL  -- JSON list of [chunk id, start, end]
+);
+CREATE INDEX IF NOT EXISTS articles_by_file ON articles(file);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+ChunkSpans = list[tuple[str, int, int]]
+
+
+class Catalog:
+    def __init__(self, path: Path | str):
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.executescript(_SCHEMA)
+
+    # --- files ----------------------------------------------------------------------------------
+    def file_hashes(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT file, sha256 FROM files"))
+
+    def put_file(
+        self, file: str, sha256: str, articles: list[Article], spans: dict[str, ChunkSpans]
+    ) -> None:
+        """Replace everything known about `file` in one transaction."""
+        with self._transaction():
+            self._db.execute("DELETE FROM articles WHERE file = ?", (file,))
+            self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?)", (file, sha256))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?)",
+                [
+                    (a.source, file, a.text, json.dumps(a.meta), json.dumps(spans[a.source]))
+                    for a in articles
+                ],
+            )
+            self._bump_generation()
+
+    def remove_file(self, file: str) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM articles WHERE file = ?", (file,))
+            self._db.execute("DELETE FROM files WHERE file = ?", (file,))
+            self._bump_generation()
+
+    def clear(self) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM articles")
+            self._db.execute("DELETE FROM files")
+            self._bump_generation()
+
+    # --- articles and chunks --------------------------------------------------------------------
+    def article(self, source: str) -> Article | None:
+        row = self._db.execute("SELECT text, meta FROM articles WHERE source = ?", (source,)).fetchone()
+        return Article(source, row[0], json.loads(row[1])) if row else None
+
+    def articles(self) -> Iterator[tuple[Article, ChunkSpans]]:
+        for source, text, meta, chunks in self._db.execute(
+            "SELECT source, text, meta, chunks FROM articles ORDER BY source"
+        ):
+            yield Article(source, text, json.loads(meta)), [tuple(c) for c in json.loads(chunks)]
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Every indexed chunk, rebuilt from the stored article text and spans."""
+        for article, spans in self.articles():
+            for chunk_id, start, end in spans:
+                yield Chunk(article.source, start, end, article.text[start:end], chunk_id, article.meta)
+
+    def chunk_ids_by_file(self) -> dict[str, set[str]]:
+        ids: dict[str, set[str]] = {}
+        for file, chunks in self._db.execute("SELECT file, chunks FROM articles"):
+            ids.setdefault(file, set()).update(c[0] for c in json.loads(chunks))
+        return ids
+
+    # --- state ----------------------------------------------------------------------------------
+    def get_state(self, key: str, default: str = "") -> str:
+        row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_state(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))
+
+    @property
+    def generation(self) -> int:
+        """Grows with every change; BM25 records the generation it was built from."""
+        return int(self.get_state("generation", "0"))
+
+    def _bump_generation(self) -> None:
+        self.set_state("generation", str(self.generation + 1))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()

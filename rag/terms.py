@@ -1,0 +1,78 @@
+"""Content terms and their weights: the lexical evidence shared by extractive answering and by the
+verification of model citations.
+
+Terms are tokenised, lower-cased and stemmed exactly as the BM25 index does (bm25s token pattern,
+PyStemmer English), so a term's document frequency can be read straight from the BM25 index.
+
+>>> content_terms("Where did Blinken meet Lavrov on Friday?")
+['blinken', 'meet', 'lavrov', 'friday']
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# Words that shape a question but carry no content an answer sentence must share.
+_QUESTION_WORDS = frozenset(
+    """what which who whom whose when where why how did does do done doing was were is are been
+    being has have had according say says said tell told report reported reports article articles
+    mention mentioned mentions many much kind sort exactly also ever one can could would should
+    about whether there any""".split()
+)
+STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | _QUESTION_WORDS
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=4096)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def tokens(text: str) -> list[str]:
+    """All stemmed tokens of `text`, stop words included (as the BM25 index sees a sentence)."""
+    return [_stem(w) for w in _TOKEN.findall(text.lower())]
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed content terms of a question or sentence, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in _TOKEN.findall(text.lower()):
+        if word not in STOPWORDS:
+            seen.setdefault(_stem(word), None)
+    return list(seen)
+
+
+class TermWeights:
+    """Inverse document frequency of stemmed terms over the indexed chunks (BM25's idf).
+    A term no chunk contains gets the highest weight: a question about it is likely unanswered.
+
+    >>> w = TermWeights({"blinken": 10, "geneva": 2}, documents=20)
+    >>> round(w.idf("geneva"), 2) > round(w.idf("blinken"), 2)
+    True
+    """
+
+    def __init__(self, document_frequency: dict[str, int], documents: int):
+        self.df = document_frequency
+        self.n = max(documents, 1)
+
+    def idf(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def coverage(self, question_terms: list[str], sentence_tokens: set[str]) -> float:
+        """Share of the question's weight that the sentence covers (0..1)."""
+        total = sum(self.idf(t) for t in question_terms)
+        if total == 0:
+            return 0.0
+        return sum(self.idf(t) for t in question_terms if t in sentence_tokens) / total
