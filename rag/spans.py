@@ -46,7 +46,7 @@ def _is_boundary(text: str, dot: int, after: int) -> bool:
     if nxt and nxt.islower():
         return False  # "approx. five", "vs. them"
     if text[dot] == ".":
-        word = _WORD_BEFORE.search(text, 0, dot)
+        word = _WORD_BEFORE.search(text, max(0, dot - 30), dot)  # a window: searching from 0 is quadratic
         if word:
             token = word.group(1)
             if token.lower() in _ABBREVIATIONS or "." in token or (len(token) == 1 and token.isupper()):

@@ -1,0 +1,33 @@
+# newsrag: every dependency is installed by these targets; nothing by hand.
+#   make run    set up, index seeds/, serve the chat page on http://127.0.0.1:7860
+#   make test   set up (incl. test tools: chromium, llama.cpp server), run the whole test suite
+#   make eval   run the full evaluation suite and the release gate
+#   make bench  print ingest speed and ask latency
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup setup-test run test eval bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+setup-test:
+	@bash scripts/setup.sh --test
+	@bash scripts/install-test-deps.sh
+	@bash scripts/install-llama-server.sh
+
+run: setup
+	$(BIN)/rag ingest
+	$(BIN)/rag ui
+
+test: setup-test
+	$(BIN)/python -m pytest
+
+eval: setup
+	$(BIN)/rag eval --gate
+
+bench: setup
+	$(BIN)/rag bench
+
+clean:
+	rm -rf .rag .pytest_cache

@@ -1,0 +1,142 @@
+"""The `rag` command: ingest, ask, ui, eval, bench. `rag COMMAND --help` explains each.
+
+Errors a user can fix print one line `rag: error: ...` and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from rag.offline import apply_offline_environment
+
+apply_offline_environment()
+
+
+def _engine(args: argparse.Namespace):
+    from rag.engine import Engine
+
+    overrides = {}
+    if getattr(args, "mode", None):
+        overrides["answer_mode"] = args.mode
+    return Engine.open(corpus=args.corpus, index=args.index, **overrides)
+
+
+def _progress_bar(total_label: str):
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int, name: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=total_label, unit="file", file=sys.stderr, leave=False)
+        bar.n = done
+        bar.set_postfix_str(name[-40:])
+        bar.refresh()
+        if done == total:
+            bar.close()
+
+    return update
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    report = engine.ingest(args.paths or None, progress=None if args.quiet else _progress_bar("ingest"))
+    print(
+        f"added {report.added}, updated {report.updated}, removed {report.removed}, "
+        f"unchanged {report.unchanged}; {report.chunks} chunks embedded in {report.seconds:.1f} s"
+    )
+    for path, reason in report.errors:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    return 0
+
+
+def _format_answer(answer) -> str:
+    lines = [answer.text, ""]
+    if answer.notice:
+        lines.insert(0, f"({answer.notice})")
+    for c in answer.citations:
+        lines.append(f"[{c.marker}] {c.source} [{c.start}:{c.end}]")
+        lines.append(f"    “{c.quote}”")
+    if answer.unsupported:
+        lines.append("Not supported by the cited articles: " + " | ".join(answer.unsupported))
+    return "\n".join(lines).rstrip()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if engine.index.count() == 0:
+        print(f"rag: the index is empty; ingesting {engine.settings.corpus} first", file=sys.stderr)
+        engine.ingest()
+    filters = {"source": args.source if len(args.source) > 1 else args.source[0]} if args.source else None
+    answer = engine.ask(args.question, k=args.k, filters=filters)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(_format_answer(answer))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from rag.bench import run
+
+    return run(args)
+
+
+def _plugin_commands() -> dict[str, object]:
+    """Commands that live outside the library (`ui`, `eval`), registered as entry points."""
+    return {ep.name: ep for ep in entry_points(group="newsrag.commands")}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Ask questions of a news collection; answers cite exact article spans.")
+    parser.add_argument("--corpus", type=Path, help="articles folder (default: RAG_CORPUS or seeds)")
+    parser.add_argument("--index", type=Path, help="index folder (default: RAG_INDEX or .rag)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="index new, changed and deleted articles", description="Index the corpus incrementally: new and changed files are (re)indexed, deleted ones removed, unchanged ones skipped.")
+    p.add_argument("paths", nargs="*", type=Path, help="only these files or folders (inside the corpus)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer a question with cited spans", description="Answer a question from the indexed articles. Every citation quotes an exact span: article[start:end].")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON (text, citations, refused, mode, passages)")
+    p.add_argument("-k", type=int, default=None, help="passages to retrieve (default: RAG_TOP_K or 5)")
+    p.add_argument("--source", action="append", default=[], help="only this article (repeatable)")
+    p.add_argument("--mode", choices=["auto", "extractive", "llm"], help="answer mode (default: RAG_ANSWER_MODE or auto)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("bench", help="measure ingest speed and ask latency", description="Print ingest chunks/s (against the bare embedder) and ask latency percentiles, on the seeds or --corpus.")
+    p.add_argument("--asks", type=int, default=30, help="questions to time (default 30)")
+    p.set_defaults(func=cmd_bench)
+
+    for name, ep in sorted(_plugin_commands().items()):
+        p = sub.add_parser(name, help=f"{name} (see `rag {name} --help`)", add_help=False)
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+        p.set_defaults(func=lambda args, ep=ep: ep.load()(args))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rag.documents import DocumentError
+    from rag.errors import NewsragError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (NewsragError, DocumentError, FileNotFoundError) as error:
+        print(f"rag: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Shared fixtures: a real Engine over a private copy of the seeds, indexed once per test session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import rag  # noqa: F401  (sets the offline environment before anything else is imported)
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+SHARED = Path(os.environ.get("RAG_SHARED_DIR", ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from rag.embeddings import MiniLMEmbedder
+
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session")
+def seeds_engine(tmp_path_factory, embedder):
+    """An Engine over a copy of seeds/, ingested once. Tests must not modify its corpus."""
+    from rag.config import Settings
+    from rag.engine import Engine
+
+    base = tmp_path_factory.mktemp("seeds_engine")
+    shutil.copytree(SEEDS, base / "corpus")
+    engine = Engine(Settings(corpus=base / "corpus", index=base / "index", answer_mode="extractive"), embedder)
+    engine.ingest()
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def make_engine(tmp_path, embedder):
+    """Build an Engine over a fresh corpus folder: make_engine({"a.txt": "text"}, **settings)."""
+    from rag.config import Settings
+    from rag.engine import Engine
+
+    engines = []
+
+    def build(files: dict[str, str | bytes] | None = None, **overrides):
+        corpus = tmp_path / "corpus"
+        corpus.mkdir(exist_ok=True)
+        for name, content in (files or {}).items():
+            path = corpus / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        settings = Settings(corpus=corpus, index=tmp_path / "index", answer_mode="extractive", **overrides)
+        engine = Engine(settings, embedder)
+        engines.append(engine)
+        return engine
+
+    yield build
+    for engine in engines:
+        engine.close()

@@ -1,0 +1,125 @@
+"""Incremental sync against a real Chroma on disk and the persisted BM25 index."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import ROOT
+
+
+def _bm25_sources(engine):
+    bm25 = engine.index._load_bm25()
+    return {doc["source"] for doc in bm25.corpus} if bm25 is not None else set()
+
+
+def _chroma_sources(engine):
+    return {m["source"] for m in engine.index._collection.get(include=["metadatas"])["metadatas"]}
+
+
+ARTICLES = {
+    "a.txt": "Blinken met Lavrov in Geneva on Friday. The meeting lasted two hours.",
+    "b.txt": "Russia has deployed about 100,000 troops near the border with Ukraine.",
+    "c.md": "# Aid\n\nWashington announced 200 million dollars of aid for Ukraine.",
+}
+
+
+def test_reingest_of_unchanged_corpus_changes_nothing(make_engine):
+    engine = make_engine(ARTICLES)
+    first = engine.ingest()
+    assert (first.added, first.updated, first.removed, first.errors) == (3, 0, 0, [])
+    ids_before = set(engine.index._collection.get(include=[])["ids"])
+    again = engine.ingest()
+    assert (again.added, again.updated, again.removed, again.unchanged, again.chunks) == (0, 0, 0, 3, 0)
+    assert set(engine.index._collection.get(include=[])["ids"]) == ids_before
+
+
+def test_editing_one_file_reindexes_only_that_file(make_engine):
+    engine = make_engine(ARTICLES)
+    engine.ingest()
+    other_ids = {m_id for m_id, m in zip(*_ids_and_meta(engine)) if m["source"] != "b.txt"}
+    (engine.settings.corpus / "b.txt").write_text("Russia has deployed 130,000 troops, officials said.")
+    report = engine.ingest()
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 0, 2)
+    ids, metas = _ids_and_meta(engine)
+    assert {i for i, m in zip(ids, metas) if m["source"] != "b.txt"} == other_ids
+    assert engine.article("b.txt").startswith("Russia has deployed 130,000")
+    passages = engine.retrieve("How many troops has Russia deployed?", k=1)
+    assert passages[0].source == "b.txt" and "130,000" in passages[0].text
+    assert all("100,000" not in p.text for p in engine.retrieve("100,000 troops", k=3))
+
+
+def _ids_and_meta(engine):
+    got = engine.index._collection.get(include=["metadatas"])
+    return got["ids"], got["metadatas"]
+
+
+def test_deleting_a_file_removes_it_from_chroma_and_bm25(make_engine):
+    engine = make_engine(ARTICLES)
+    engine.ingest()
+    assert "b.txt" in _chroma_sources(engine) and "b.txt" in _bm25_sources(engine)
+    (engine.settings.corpus / "b.txt").unlink()
+    report = engine.ingest()
+    assert report.removed == 1
+    assert "b.txt" not in _chroma_sources(engine)
+    assert "b.txt" not in _bm25_sources(engine)
+    assert all(p.source != "b.txt" for p in engine.retrieve("troops border Ukraine", k=5))
+
+
+def test_bad_files_are_reported_and_nothing_indexed_is_lost(make_engine):
+    engine = make_engine(ARTICLES)
+    engine.ingest()
+    corpus = engine.settings.corpus
+    (corpus / "empty.txt").write_text("")
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02PNG\x00")
+    (corpus / "latin1.txt").write_bytes("Genève à côté".encode("latin-1"))
+    (corpus / "a.txt").write_bytes(b"\xff\xfe\x00broken now")  # an indexed file turns unreadable
+    report = engine.ingest()
+    reasons = dict(report.errors)
+    assert set(reasons) == {"empty.txt", "binary.txt", "latin1.txt", "a.txt"}
+    assert "empty" in reasons["empty.txt"] and "binary" in reasons["binary.txt"] and "UTF-8" in reasons["latin1.txt"]
+    # The old a.txt stays searchable until a readable version replaces it.
+    assert engine.article("a.txt").startswith("Blinken met Lavrov")
+    assert engine.retrieve("Where did Blinken meet Lavrov?", k=1)[0].source == "a.txt"
+
+
+KILL_SCRIPT = """
+import sys, time
+from rag.engine import Engine
+engine = Engine.open(corpus=sys.argv[1], index=sys.argv[2])
+print("ready", flush=True)
+engine.ingest(progress=lambda done, total, name: print("file", done, flush=True))
+"""
+
+
+def test_a_killed_ingest_is_repaired_by_the_next_one(make_engine, tmp_path):
+    files = {f"n{i:03}.txt": f"Article {i} says Blinken met Lavrov {i} times. " * 40 for i in range(60)}
+    engine = make_engine(files)
+    corpus, index = engine.settings.corpus, engine.settings.index
+    engine.close()
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(corpus), str(index)], stdout=subprocess.PIPE, text=True,
+                            cwd=ROOT, env={**os.environ})
+    for line in proc.stdout:  # kill it once a few files are in
+        if line.startswith("file") and int(line.split()[1]) >= 5:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    survivor = make_engine()  # same corpus and index folders
+    report = survivor.ingest()
+    assert report.errors == []
+    assert report.added + report.unchanged == 60 and report.added > 0
+    catalog_ids = set().union(*survivor.index.catalog.chunk_ids_by_file().values())
+    assert set(survivor.index._collection.get(include=[])["ids"]) == catalog_ids
+    assert len(survivor.index._load_bm25().corpus) == len(catalog_ids)
+    again = survivor.ingest()
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 60)
+
+
+def test_vectors_missing_from_chroma_are_rebuilt(make_engine):
+    engine = make_engine(ARTICLES)
+    engine.ingest()
+    engine.index._collection.delete(where={"source": "a.txt"})  # e.g. a wiped or restored Chroma
+    report = engine.ingest()
+    assert report.updated == 1 and report.chunks >= 1
+    assert "a.txt" in _chroma_sources(engine)
