@@ -116,9 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     for name, ep in sorted(_plugin_commands().items()):
+        # The plugin parses its own options (args.rest), --help included.
         p = sub.add_parser(name, help=f"{name} (see `rag {name} --help`)", add_help=False)
-        p.add_argument("rest", nargs=argparse.REMAINDER)
-        p.set_defaults(func=lambda args, ep=ep: ep.load()(args))
+        p.set_defaults(func=lambda args, ep=ep: ep.load()(args), plugin=True)
     return parser
 
 
@@ -127,7 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     from rag.errors import NewsragError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest and not getattr(args, "plugin", False):
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.rest = rest
     try:
         return args.func(args)
     except (NewsragError, DocumentError, FileNotFoundError) as error:

@@ -157,7 +157,7 @@ class Index:
         nodes = [_to_node(c, "") for c in self.catalog.chunks()]
         if nodes:
             tmp.mkdir()
-            BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=1).persist(str(tmp))
+            BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=1).persist(str(tmp), show_progress=False)
             (tmp / "generation").write_text(generation)
         shutil.rmtree(target, ignore_errors=True)
         if nodes:

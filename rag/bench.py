@@ -1,0 +1,122 @@
+"""`rag bench`: where the time goes in ingest and ask. Prints numbers; asserts nothing.
+
+- ingest: chunks/s of a full in-process ingest into a fresh index, next to the bare embedder's
+  chunks/s on the very same chunks (the embedder is the floor: MiniLM on 2 cores is compute-bound),
+  with the time split into embedding and everything else; one-time imports are reported apart.
+- ask: warm extractive latency percentiles over the dev questions, and cold `rag ask` (a new process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rag.chunking import chunk_article
+from rag.config import Settings
+from rag.documents import discover, load_file
+from rag.embeddings import make_embedder
+
+_FALLBACK_QUESTIONS = [
+    "Where did Blinken meet Lavrov?",
+    "How many Russian troops are near the Ukrainian border?",
+    "How much additional aid did Washington announce for Ukraine?",
+    "What did Lavrov say he did not expect from the talks?",
+    "Who won the football World Cup?",
+]
+
+
+class _TimedEmbedder:
+    """Wraps an embedder to add up the seconds spent embedding."""
+
+    def __init__(self, inner):
+        self.inner, self.seconds, self.name, self.dim = inner, 0.0, inner.name, inner.dim
+
+    def embed(self, texts):
+        started = time.perf_counter()
+        try:
+            return self.inner.embed(texts)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def _questions() -> list[str]:
+    qa = Path(__file__).resolve().parents[1] / "evals" / "qa.jsonl"
+    if qa.exists():
+        rows = [json.loads(line) for line in qa.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [r["question"] for r in rows if not r.get("history")] or _FALLBACK_QUESTIONS
+    return _FALLBACK_QUESTIONS
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def run(args: argparse.Namespace) -> int:
+    from rag.engine import Engine
+
+    settings = Settings(**({"corpus": args.corpus} if args.corpus else {}))
+    corpus = Path(settings.corpus)
+    started = time.perf_counter()
+    import chromadb  # noqa: F401  - one-time import costs, reported apart from ingest throughput
+    import llama_index.core  # noqa: F401
+    import llama_index.vector_stores.chroma  # noqa: F401
+
+    imports = time.perf_counter() - started
+    embedder = _TimedEmbedder(make_embedder(settings))
+    chunks = [c.text for p in discover(corpus) for a in _safe_load(p, corpus) for c in chunk_article(a, settings.chunk_chars)]
+    embedder.inner.embed(chunks[:8])  # warm-up
+    bare = []
+    for _ in range(3):
+        t = time.perf_counter()
+        for i in range(0, len(chunks), 256):
+            embedder.inner.embed(chunks[i : i + 256])
+        bare.append(len(chunks) / (time.perf_counter() - t))
+    bare_rate = statistics.median(bare)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = Engine(Settings(corpus=corpus, index=Path(tmp) / "index", answer_mode="extractive"), embedder)
+        report = engine.ingest()
+        rate = report.chunks / report.seconds
+        print(f"corpus            {corpus}  ({report.added} files, {report.chunks} chunks)")
+        print(f"imports (once)    {imports:.2f} s  (chromadb + llama-index; paid by the first ingest of a process)")
+        print(f"bare embedder     {bare_rate:.1f} chunks/s  ({embedder.inner.name}, median of 3)")
+        print(f"ingest            {rate:.1f} chunks/s  = bare / {bare_rate / rate:.2f}")
+        print(f"  embedding       {embedder.seconds:.2f} s of {report.seconds:.2f} s; "
+              f"loading, chunking, Chroma, BM25, catalog: {report.seconds - embedder.seconds:.2f} s")
+
+        questions = _questions()
+        engine.ask(questions[0])  # warm: loads BM25 and term weights
+        latencies = []
+        for i in range(args.asks):
+            t = time.perf_counter()
+            engine.ask(questions[i % len(questions)])
+            latencies.append((time.perf_counter() - t) * 1000)
+        print(f"ask (warm)        p50 {_percentile(latencies, 0.5):.1f} ms, p95 {_percentile(latencies, 0.95):.1f} ms "
+              f"over {len(latencies)} extractive asks")
+        engine.close()
+
+        cold = []
+        for _ in range(3):
+            t = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "rag.cli", "--corpus", str(corpus), "--index", str(Path(tmp) / "index"),
+                 "ask", "--mode", "extractive", questions[0]],
+                check=True, capture_output=True,
+            )
+            cold.append(time.perf_counter() - t)
+        print(f"rag ask (cold)    median {statistics.median(cold):.2f} s over 3 new processes")
+    return 0
+
+
+def _safe_load(path, root):
+    try:
+        return load_file(path, root)
+    except Exception:  # bench measures; `rag ingest` reports bad files
+        return []

@@ -1,0 +1,61 @@
+"""The same engine against a real `chroma run` server instead of the embedded store."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import SEEDS
+
+CHROMA = Path(sys.executable).with_name("chroma")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    if not CHROMA.exists():
+        pytest.skip("the chroma CLI is not installed in this environment")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("chroma server did not start within 30 s")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.mark.chroma_server
+def test_ingest_and_ask_through_a_chroma_server(chroma_server, make_engine, tmp_path):
+    corpus = {p.name: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
+    engine = make_engine(corpus, chroma_host="127.0.0.1", chroma_port=chroma_server)
+    report = engine.ingest()
+    assert report.added == 5 and report.errors == []
+    assert not (tmp_path / "index" / "chroma").exists()  # vectors went to the server, not to disk here
+    answer = engine.ask("Where did Blinken meet Lavrov?")
+    assert any("Geneva" in c.quote for c in answer.citations)
+    assert all(c.quote == engine.article(c.source)[c.start : c.end] for c in answer.citations)
+    (engine.settings.corpus / sorted(corpus)[0]).unlink()
+    assert engine.ingest().removed == 1
+
+

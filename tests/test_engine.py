@@ -1,0 +1,67 @@
+import pytest
+
+from rag.errors import CorpusNotFound, IndexNotReady, InvalidQuestion, UnknownSource
+from rag.schema import Answer
+
+
+def test_answers_cite_exact_spans(seeds_engine):
+    answer = seeds_engine.ask("Where did Blinken meet Lavrov?")
+    assert not answer.refused and answer.mode == "extractive" and answer.citations
+    assert any("Geneva" in c.quote for c in answer.citations)
+    for c in answer.citations:
+        assert c.quote == seeds_engine.article(c.source)[c.start : c.end]
+        assert f"[{c.marker}]" in answer.text
+
+
+def test_out_of_corpus_question_is_refused_without_citations(seeds_engine):
+    answer = seeds_engine.ask("Who won the football World Cup final in Qatar?")
+    assert answer.refused and answer.citations == []
+
+
+def test_stream_yields_text_then_the_final_answer(seeds_engine):
+    events = list(seeds_engine.stream("How many Russian troops are near the border?"))
+    assert isinstance(events[-1], Answer)
+    assert "".join(e for e in events[:-1]) == events[-1].text
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "])
+def test_empty_questions_are_rejected(seeds_engine, question):
+    with pytest.raises(InvalidQuestion, match="empty"):
+        seeds_engine.ask(question)
+
+
+def test_too_long_question_is_rejected_with_the_limit(seeds_engine):
+    with pytest.raises(InvalidQuestion, match="limit is 1000"):
+        seeds_engine.ask("why " * 400)
+
+
+def test_unknown_article_is_a_clear_error(seeds_engine):
+    with pytest.raises(UnknownSource, match="rag ingest"):
+        seeds_engine.article("missing.txt")
+
+
+def test_missing_corpus_is_a_clear_error(make_engine, tmp_path):
+    engine = make_engine()
+    engine.settings.corpus = tmp_path / "does-not-exist"
+    with pytest.raises(CorpusNotFound, match="RAG_CORPUS"):
+        engine.ingest()
+
+
+def test_asking_an_empty_index_says_to_ingest(make_engine):
+    with pytest.raises(IndexNotReady, match="rag ingest"):
+        make_engine().ask("Where is Geneva?")
+
+
+def test_jsonl_articles_are_searchable_with_metadata(make_engine):
+    import json
+
+    lines = [
+        {"text": "The summit in Vienna ended without agreement.", "title": "Vienna summit", "outlet": "Wire"},
+        {"text": "Farmers in Brazil reported a record soybean harvest.", "date": "2022-01-20"},
+    ]
+    engine = make_engine({"feed.jsonl": "\n".join(json.dumps(x) for x in lines)})
+    report = engine.ingest()
+    assert report.added == 1 and not report.errors
+    answer = engine.ask("Where did the summit end without agreement?")
+    assert answer.citations and answer.citations[0].source == "feed.jsonl#1"
+    assert engine.retrieve("soybean harvest", k=1, filters={"outlet": "Wire"})[0].source == "feed.jsonl#1"

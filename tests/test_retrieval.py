@@ -1,0 +1,59 @@
+import pytest
+
+from rag.retrieval import rrf
+
+
+def test_rrf_scores_are_the_sum_of_reciprocal_ranks():
+    fused = dict(rrf([["a", "b", "c"], ["c", "b", "d"]]))
+    # ranks are 0-based: a=0 | b=1,1 | c=2,0 | d=2
+    assert fused == pytest.approx({"a": 1 / 60, "b": 2 / 61, "c": 1 / 62 + 1 / 60, "d": 1 / 62})
+    assert [item for item, _ in rrf([["a", "b", "c"], ["c", "b", "d"]])] == ["c", "b", "a", "d"]
+
+
+def test_rrf_orders_by_fused_score():
+    assert [item for item, _ in rrf([["x", "y"], ["y", "x"], ["y"]])] == ["y", "x"]
+
+
+def test_retrieve_returns_k_exact_passages(seeds_engine):
+    passages = seeds_engine.retrieve("Where did Blinken meet Lavrov?", k=4)
+    assert len(passages) == 4
+    assert all(p.text == seeds_engine.article(p.source)[p.start : p.end] for p in passages)
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_source_filter_limits_both_searches(seeds_engine):
+    only = "003_146565a0d1ccb5d0.txt"
+    passages = seeds_engine.retrieve("Where did Blinken meet Lavrov?", k=5, filters={"source": only})
+    assert passages and {p.source for p in passages} == {only}
+
+
+def test_filter_by_several_sources_and_by_metadata(seeds_engine):
+    pair = ["000_6a1528d9f51bec2d.txt", "004_71b8032a71b3fcf8.txt"]
+    passages = seeds_engine.retrieve("troops on the border", k=8, filters={"source": pair})
+    assert {p.source for p in passages} <= set(pair) and len({p.source for p in passages}) == 2
+    ambito = seeds_engine.retrieve("troops on the border", k=3, filters={"outlet": "Ambito"})
+    assert ambito and {p.source for p in ambito} == {"004_71b8032a71b3fcf8.txt"}
+
+
+def test_a_filter_matching_nothing_returns_nothing(seeds_engine):
+    assert seeds_engine.retrieve("Geneva", k=3, filters={"source": "nope.txt"}) == []
+
+
+def test_as_retriever_is_a_llama_index_retriever_over_the_same_index(seeds_engine):
+    from llama_index.core.retrievers import BaseRetriever
+
+    retriever = seeds_engine.as_retriever(k=3)
+    assert isinstance(retriever, BaseRetriever)
+    question = "How much additional aid did Washington announce for Ukraine?"
+    nodes = retriever.retrieve(question)
+    ours = seeds_engine.retrieve(question, k=3)
+    assert [n.node.node_id for n in nodes][:2] == [p.id for p in ours][:2]
+    for n in nodes:
+        meta = n.node.metadata
+        assert n.node.get_content() == seeds_engine.article(meta["source"])[meta["start"] : meta["end"]]
+
+
+def test_as_retriever_honours_filters(seeds_engine):
+    only = "002_eeae8da8616f0ded.txt"
+    nodes = seeds_engine.as_retriever(k=3, filters={"source": only}).retrieve("Lavrov rejected accusations")
+    assert nodes and {n.node.metadata["source"] for n in nodes} == {only}
