@@ -1,0 +1,356 @@
+"""`rag eval`: run the evaluation suite, write a report, and (with --gate) enforce the release gate.
+
+    rag eval                      # QA set + ragas + RGB; report in evals/reports/<date>-<mode>.md
+    rag eval --gate               # ... and exit 1 listing every threshold of evals/gate.toml not met
+    rag eval --subset 5 --no-rgb  # quick look
+    rag --corpus DIR --index DIR eval ...   # another corpus / index (default: seeds/, .cache/eval/qa-index)
+
+What is measured is documented in evals/metrics.py (QA metrics, ragas non-LLM), evals/judge.py (LLM
+judge, only with RAG_JUDGE_MODEL + RAG_JUDGE_BASE_URL) and evals/rgb.py (external benchmark).
+Exit status: 0 done (gate passed or not asked), 1 gate failed, 2 bad input (e.g. QA set does not
+match the corpus).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import hashlib
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from evals import metrics, qaset
+from evals.common import CACHE_DIR, GATE_FILE, REPO_ROOT, REPORTS_DIR, SEEDS, open_engine
+
+QA_METRICS = (
+    "evidence_recall@1", "evidence_recall@3", "evidence_recall@5", "mrr",
+    "citation_exactness", "citation_precision", "citation_precision_gold", "citation_recall",
+    "correct_refusal_rate", "false_refusal_rate", "refusal_accuracy",
+    "fact_recall", "answer_correct", "token_f1",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rag eval",
+        description="Evaluate newsrag on the hand-written QA set over the seeds (retrieval, citations, refusals, "
+        "answers, ragas metrics; LLM-judged metrics when RAG_JUDGE_MODEL and RAG_JUDGE_BASE_URL are set) and on "
+        "the external RGB benchmark; write a report; with --gate, exit 1 when a threshold of evals/gate.toml is "
+        "not met. Corpus and index: `rag --corpus DIR --index DIR eval` (default seeds/ and .cache/eval/qa-index).",
+    )
+    p.add_argument("--gate", action="store_true", help="exit 1 listing every failed threshold")
+    p.add_argument("--gate-file", type=Path, default=GATE_FILE, help="thresholds (default evals/gate.toml)")
+    p.add_argument("--mode", choices=["auto", "extractive", "llm"], help="answer mode (default: RAG_ANSWER_MODE or auto)")
+    p.add_argument("--qa", type=Path, default=qaset.DEFAULT_PATH, help="QA set (default evals/qa.jsonl)")
+    p.add_argument("--subset", type=int, metavar="N", help="only the first N questions (the first 24 are the dev set)")
+    p.add_argument("--ids", help="only these question ids, comma-separated (e.g. q01,q45)")
+    p.add_argument("-k", type=int, default=5, help="passages retrieved per question (default 5)")
+    p.add_argument("--out", type=Path, default=REPORTS_DIR, help="report folder (default evals/reports)")
+    p.add_argument("--no-rgb", action="store_true", help="skip the external RGB benchmark")
+    p.add_argument("--rgb-limit", type=int, metavar="N", help="only the first N RGB questions")
+    p.add_argument("--no-ragas", action="store_true", help="skip the ragas non-LLM metrics")
+    p.add_argument("--no-judge", action="store_true", help="skip LLM-judged metrics even if a judge is configured")
+    p.add_argument("--judge-metrics", default=",".join(("faithfulness", "answer_relevancy", "answer_correctness", "citation_support")),
+                   help="comma-separated subset of faithfulness,answer_relevancy,answer_correctness,citation_support")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    return p
+
+
+def command(args: argparse.Namespace) -> int:
+    """Entry point of `rag eval` (registered in pyproject.toml). `args.rest` holds our own options."""
+    opts = build_parser().parse_args(list(getattr(args, "rest", []) or []))
+    corpus = Path(args.corpus) if getattr(args, "corpus", None) else SEEDS
+    index = Path(args.index) if getattr(args, "index", None) else CACHE_DIR / "qa-index"
+    try:
+        result = evaluate(opts, corpus, index)
+    except qaset.QASetError as error:
+        print(f"rag: error: {error}", file=sys.stderr)
+        return 2
+    from evals import gate, report
+
+    verdict = gate.check(gate.load(opts.gate_file), result)
+    result["gate"] = verdict.to_dict()
+    paths = report.write(result, opts.out)
+    print(report.console_summary(result), file=sys.stderr)
+    print(f"report: {paths['md']}", file=sys.stderr)
+    if opts.gate:
+        print(verdict.describe(), file=sys.stderr)
+        return 0 if verdict.passed else 1
+    return 0
+
+
+# --- the QA set -----------------------------------------------------------------------------------
+
+
+def select(items: list[qaset.QAItem], opts: argparse.Namespace) -> list[qaset.QAItem]:
+    if opts.ids:
+        wanted = [i.strip() for i in opts.ids.split(",") if i.strip()]
+        known = {item.id for item in items}
+        unknown = [i for i in wanted if i not in known]
+        if unknown:
+            raise qaset.QASetError(f"unknown question ids: {', '.join(unknown)}")
+        items = [item for item in items if item.id in wanted]
+    if opts.subset:
+        items = items[: opts.subset]
+    return items
+
+
+def evaluate(opts: argparse.Namespace, corpus: Path, index: Path) -> dict[str, Any]:
+    """Run everything asked for; return the raw result (what report.write stores as JSON)."""
+    started = dt.datetime.now(dt.timezone.utc)
+    all_items = qaset.load(opts.qa)
+    items = select(all_items, opts)
+    overrides: dict[str, Any] = {"top_k": opts.k}
+    if opts.mode:
+        overrides["answer_mode"] = opts.mode
+    engine, ingest = open_engine(corpus, index, quiet=opts.quiet, label="QA ingest", **overrides)
+    try:
+        wrong = qaset.problems(items, engine.article)
+        if wrong:
+            raise qaset.QASetError(
+                f"the QA set does not match the corpus {corpus} ({len(wrong)} problems; first: {wrong[0]})"
+            )
+        mode = engine.settings.resolved_answer_mode()
+        rows = ask_all(engine, items, opts.k, opts.quiet)
+        by_id = {item.id: item for item in items}
+        if not opts.no_ragas:
+            add_ragas(rows, by_id, opts.quiet)
+        judge_info = add_judge(engine, rows, by_id, opts)
+        settings = {key: getattr(engine.settings, key, None) for key in
+                    ("top_k", "chunk_chars", "embedder", "min_support", "max_answer_sentences", "answer_mode", "llm_model")}
+    finally:
+        engine.close()
+
+    rgb_result = None
+    if opts.no_rgb:
+        rgb_summary: dict[str, Any] = {"skipped": "--no-rgb"}
+    else:
+        from evals import rgb
+
+        rgb_result = rgb.run(opts.mode or mode, k=opts.k, limit=opts.rgb_limit, quiet=opts.quiet,
+                             overrides={"answer_mode": opts.mode} if opts.mode else {})
+        rgb_summary = rgb_result.summary
+
+    partial = bool(opts.subset or opts.ids or opts.rgb_limit)
+    return {
+        "meta": {
+            "started": started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "mode": mode,
+            "answer_modes_seen": dict(Counter(r["mode"] for r in rows if r.get("mode"))),
+            "k": opts.k,
+            "partial": partial,
+            "questions": len(rows),
+            "qa_file": str(opts.qa),
+            "qa_sha256": hashlib.sha256(Path(opts.qa).read_bytes()).hexdigest(),
+            "corpus": str(corpus),
+            "index": str(index),
+            "ingest": {"added": ingest.added, "updated": ingest.updated, "unchanged": ingest.unchanged,
+                       "chunks": ingest.chunks, "errors": ingest.errors},
+            "git": git_revision(),
+            "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.items()},
+            "judge": judge_info,
+            "ask_p50_ms": _ms(metrics.percentile([r["latency_s"] for r in rows if "latency_s" in r], 50)),
+            "ask_p95_ms": _ms(metrics.percentile([r["latency_s"] for r in rows if "latency_s" in r], 95)),
+        },
+        "qa": aggregate(rows),
+        "rgb": rgb_summary,
+        "rgb_questions": rgb_result.questions if rgb_result else [],
+        "questions": rows,
+    }
+
+
+def ask_all(engine, items: list[qaset.QAItem], k: int, quiet: bool) -> list[dict[str, Any]]:
+    from tqdm import tqdm
+
+    rows = []
+    for item in tqdm(items, desc="QA", unit="q", file=sys.stderr, disable=quiet, leave=False):
+        row: dict[str, Any] = {
+            "id": item.id, "kind": item.kind, "question": item.question,
+            "history": [list(t) for t in item.history], "reference": item.answer,
+            "should_refuse": not item.answerable,
+        }
+        t0 = time.perf_counter()
+        try:
+            answer = engine.ask(item.question, history=list(item.history) or None, k=k)
+        except Exception as error:  # counted as an error; the run goes on
+            row.update(error=f"{type(error).__name__}: {error}", outcome="error")
+            rows.append(row)
+            continue
+        row["latency_s"] = time.perf_counter() - t0
+        row.update(score_answer(item, answer, engine.article, k))
+        rows.append(row)
+    return rows
+
+
+def score_answer(item: qaset.QAItem, answer, article, k: int) -> dict[str, Any]:
+    """The per-question QA metrics (see evals.metrics) and what the system said."""
+    groups = item.groups
+    passages = list(answer.passages)
+    citations = list(answer.citations)
+    text = "" if answer.refused else metrics.strip_markers(answer.text)
+    exact = [_exact(c, article) for c in citations]
+    row: dict[str, Any] = {
+        "answer": answer.text,
+        "refused": answer.refused,
+        "mode": answer.mode,
+        "notice": answer.notice,
+        "standalone_question": answer.standalone_question,
+        "unsupported": list(answer.unsupported),
+        "citations": [asdict(c) for c in citations],
+        "citations_exact": sum(exact),
+        "citations_total": len(citations),
+        "passages": [{"source": p.source, "start": p.start, "end": p.end, "score": p.score} for p in passages],
+        "outcome": metrics.refusal_outcome(not item.answerable, answer.refused),
+        "citation_exactness": metrics.citation_exactness(citations, article),
+        "evidence_recall@1": metrics.evidence_recall_at_k(passages, groups, 1),
+        "evidence_recall@3": metrics.evidence_recall_at_k(passages, groups, 3),
+        "evidence_recall@5": metrics.evidence_recall_at_k(passages, groups, 5),
+        "mrr": metrics.reciprocal_rank(passages[:k], groups),
+        "citation_precision_gold": metrics.citation_precision(citations, groups),
+        "citation_recall": metrics.citation_recall(citations, groups),
+        "fact_recall": metrics.fact_recall(text, item.facts),
+        "token_f1": metrics.token_f1(text, item.answer) if item.answerable else None,
+    }
+    row["citation_precision"] = row["citation_precision_gold"]
+    row["answer_correct"] = None if not item.answerable else float(row["fact_recall"] == 1.0)
+    return row
+
+
+def _exact(citation, article) -> bool:
+    try:
+        return article(citation.source)[citation.start : citation.end] == citation.quote
+    except Exception:
+        return False
+
+
+# --- ragas and the judge ---------------------------------------------------------------------------
+
+
+def add_ragas(rows: list[dict[str, Any]], items: dict[str, qaset.QAItem], quiet: bool) -> None:
+    """ragas non-LLM metrics for every answerable question (a refusal scores 0 on the answer-vs-
+    reference metrics and on context recall: it states and cites nothing)."""
+    from tqdm import tqdm
+
+    async def run() -> None:
+        for row in tqdm([r for r in rows if not r["should_refuse"] and "error" not in r], desc="ragas",
+                        unit="q", file=sys.stderr, disable=quiet, leave=False):
+            response = "" if row["refused"] else metrics.strip_markers(row["answer"])
+            cited = [c["quote"] for c in row["citations"]]
+            gold = [ev.quote for ev in items[row["id"]].evidence]
+            scores = await metrics.ragas_nonllm(response, row["reference"], cited, gold)
+            if row["refused"]:
+                scores.update(string_similarity=0.0, rouge_l=0.0, bleu=0.0, context_recall=0.0)
+            row.update({f"ragas_{name}": value for name, value in scores.items()})
+
+    asyncio.run(run())
+
+
+def add_judge(engine, rows: list[dict[str, Any]], items: dict[str, qaset.QAItem], opts: argparse.Namespace) -> dict[str, Any]:
+    """LLM-judged metrics when a judge is configured; returns what the report says about the judge.
+    With a judge, citation precision also counts citations outside the gold evidence that the judge
+    finds supportive (citation_precision_gold stays the strict, overlap-only number)."""
+    from evals.judge import Judge, JudgeItem, judge_config, sentence_with_marker
+
+    config = judge_config(engine.settings)
+    if opts.no_judge:
+        return {"configured": config is not None, "ran": False, "reason": "--no-judge"}
+    if config is None:
+        return {"configured": False, "ran": False,
+                "reason": "no judge configured: set RAG_JUDGE_MODEL and RAG_JUDGE_BASE_URL (and RAG_JUDGE_API_KEY) "
+                          "to run faithfulness, answer relevancy/correctness and judged citation precision"}
+    from tqdm import tqdm
+
+    embedder = getattr(engine, "embedder", None)  # newsrag's local embedder, for answer relevancy
+    judge = Judge(config, embed=embedder.embed if embedder is not None else None,
+                  metrics=[m.strip() for m in opts.judge_metrics.split(",") if m.strip()])
+    batch = []
+    for row in rows:
+        if "error" in row or row["refused"]:
+            continue
+        item = items[row["id"]]
+        gold = list(item.evidence)
+        user_input = "\n".join(f"{role}: {text}" for role, text in row["history"])
+        user_input = f"{user_input}\nuser: {row['question']}" if user_input else row["question"]
+        statements = {
+            i: (sentence_with_marker(row["answer"], c["marker"]), c["quote"])
+            for i, c in enumerate(row["citations"])
+            if gold and not any(metrics.overlaps(_span(c), ev) for ev in gold)
+        }
+        contexts = [engine.article(p["source"])[p["start"] : p["end"]] for p in row["passages"]]
+        batch.append(JudgeItem(row["id"], user_input, metrics.strip_markers(row["answer"]), contexts,
+                               row["reference"], statements))
+    bar = tqdm(total=len(batch), desc="judge", unit="q", file=sys.stderr, disable=opts.quiet, leave=False)
+    scores = judge.score(batch, progress=bar.update)
+    bar.close()
+    for row in rows:
+        got = scores.get(row["id"])
+        if not got:
+            continue
+        for name in ("faithfulness", "answer_relevancy", "answer_correctness"):
+            if name in got:
+                row[f"judge_{name}"] = got[name]
+        if "citation_support" in got:
+            row["citation_support"] = {str(i): v for i, v in got["citation_support"].items()}
+            row["citation_precision"] = metrics.citation_precision(
+                [_span(c) for c in row["citations"]], items[row["id"]].groups, got["citation_support"])
+    return {"configured": True, "ran": True, "model": config.model, "base_url": config.base_url,
+            "metrics": judge.metrics, "notes": judge.notes, **judge.tally.summary()}
+
+
+def _span(c: dict[str, Any]):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(source=c["source"], start=c["start"], end=c["end"])
+
+
+# --- aggregation ------------------------------------------------------------------------------------
+
+RAGAS_KEYS = tuple(f"ragas_{name}" for name in metrics.RAGAS_NONLLM)
+JUDGE_KEYS = ("judge_faithfulness", "judge_answer_relevancy", "judge_answer_correctness")
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The QA metrics over `rows`: means of the per-question values (None = not applicable);
+    citation exactness is pooled over all citations; refusal rates over the outcomes."""
+    ok = [r for r in rows if "error" not in r]
+    out: dict[str, Any] = {"questions": len(rows), "errors": len(rows) - len(ok),
+                           "answerable": sum(not r["should_refuse"] for r in rows),
+                           "unanswerable": sum(r["should_refuse"] for r in rows)}
+    for key in QA_METRICS + RAGAS_KEYS + JUDGE_KEYS:
+        if key in ("citation_exactness", "correct_refusal_rate", "false_refusal_rate", "refusal_accuracy"):
+            continue
+        out[key] = metrics.mean(r.get(key) for r in ok)
+    total = sum(r["citations_total"] for r in ok)
+    out["citations"] = total
+    out["citation_exactness"] = sum(r["citations_exact"] for r in ok) / total if total else None
+    out.update(metrics.refusal_rates(r["outcome"] for r in ok))
+    out["outcomes"] = dict(Counter(r["outcome"] for r in rows))
+    return out
+
+
+def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    by_kind = {kind: summarize([r for r in rows if r["kind"] == kind]) for kind in qaset.KINDS
+               if any(r["kind"] == kind for r in rows)}
+    return {"overall": summarize(rows), "by_kind": by_kind}
+
+
+def git_revision() -> dict[str, Any]:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                              text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return {"commit": head or None, "dirty": bool(dirty)}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)

@@ -1,0 +1,72 @@
+"""The RGB runner on a tiny hand-made stand-in for en_fact.json (the real file is read by `rag eval`),
+and its skip when ../shared is absent."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evals import rgb
+
+ROWS = [
+    {"id": 0, "query": "Which city hosted the 2031 Lake Summit?", "answer": "Lucerne",
+     "positive": ["The 2031 Lake Summit was hosted by the city of Lucerne in Switzerland.",
+                  "Lucerne hosted the 2031 Lake Summit on its lakeshore."],
+     "negative": ["The 2029 Lake Summit was hosted by Annecy.", "Tickets for lake cruises are sold online."],
+     "positive_wrong": ["ignored"]},
+    {"id": 1, "query": "When was the Orbital Tea Kettle released?", "answer": [["March 3 2030", "3 March 2030"]],
+     "positive": ["The Orbital Tea Kettle was released on 3 March 2030 by Kettleworks."],
+     "negative": ["The Orbital Tea Kettle was announced at a trade fair.",
+                  "The 2029 Lake Summit was hosted by Annecy."]},  # a passage shared by two questions
+]
+
+
+@pytest.fixture
+def fake_shared(tmp_path, monkeypatch):
+    data = tmp_path / "shared" / "benchmarks" / "rgb"
+    data.mkdir(parents=True)
+    (data / "en_fact.json").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    monkeypatch.setenv("RAG_SHARED_DIR", str(tmp_path / "shared"))
+    monkeypatch.setattr(rgb, "CACHE_DIR", tmp_path / "cache")
+    return tmp_path
+
+
+def test_pool_deduplicates_positives_and_negatives_only():
+    passages = rgb.pool(ROWS)
+    assert len(passages) == 6  # 3 + 2 + 2 - 1 shared; positive_wrong is not pooled
+    assert "ignored" not in passages
+
+
+def test_corpus_is_one_article_per_line_and_not_rewritten(tmp_path):
+    texts = rgb.build_corpus(ROWS, tmp_path)
+    path = tmp_path / rgb.CORPUS_FILE
+    assert [json.loads(line)["text"] for line in path.read_text().splitlines()] == list(texts.values())
+    assert list(texts)[0] == f"{rgb.CORPUS_FILE}#1"
+    stamp = path.stat().st_mtime_ns
+    rgb.build_corpus(ROWS, tmp_path)
+    assert path.stat().st_mtime_ns == stamp  # unchanged content: the index stays valid
+
+
+def test_run_scores_answers_and_positive_recall(fake_shared):
+    result = rgb.run("extractive", k=5, quiet=True)
+    s = result.summary
+    assert s["questions"] == 2 and s["passages"] == 6 and s["errors"] == 0, result.questions
+    assert s["ingest_chunks_embedded"] == 6
+    for q in result.questions:
+        assert 0.0 <= q["positive_recall"] <= 1.0
+        # correct means: answered, and every gold part in the answer text
+        if q["correct"]:
+            assert not q["refused"]
+    # 6 passages, k=5: at least one positive of each question must be among the top 5
+    assert s["positive_hit@5"] == 1.0
+    assert s["answer_accuracy"] == sum(q["correct"] for q in result.questions) / 2
+    cached = rgb.run("extractive", k=5, quiet=True, limit=1)  # second run reuses the cached index
+    assert cached.summary["ingest_chunks_embedded"] == 0 and cached.summary["questions"] == 1
+
+
+def test_missing_shared_folder_skips_with_a_message(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RAG_SHARED_DIR", str(tmp_path / "nowhere"))
+    result = rgb.run("extractive", quiet=True)
+    assert "skipped" in result.summary and "RAG_SHARED_DIR" in result.summary["skipped"]
+    assert "RGB skipped" in capsys.readouterr().err
