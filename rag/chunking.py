@@ -36,7 +36,7 @@ def _pack(sentences: list[Span], chunk_chars: int) -> list[Span]:
     return groups
 
 
-def chunk_article(article: Article, chunk_chars: int = 700) -> list[Chunk]:
+def chunk_article(article: Article, chunk_chars: int = 500) -> list[Chunk]:
     """Chunks of `article` in text order; each carries the article's metadata plus its source."""
     text = article.text
     sentences: list[Span] = []

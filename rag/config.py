@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8000, ge=1, le=65535)
 
     # --- splitting and embedding ----------------------------------------------------------------
-    chunk_chars: int = Field(700, ge=100, le=8000, description="target chunk size in characters")
+    chunk_chars: int = Field(500, ge=100, le=8000, description="target chunk size in characters")
     embedder: Literal["minilm", "openai"] = "minilm"
     embed_model: str = Field("text-embedding-3-small", description="model name for embedder=openai")
     embed_batch_size: int = Field(8, ge=1, le=256)
@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     answer_mode: Literal["auto", "extractive", "llm"] = "auto"
     max_question_chars: int = Field(1000, ge=10)
     min_support: float = Field(
-        0.5, ge=0, le=1, description="extractive: least weighted share of question terms a sentence must cover"
+        0.4, ge=0, le=1, description="extractive: least blended support (0.3 lexical + 0.7 cosine) of an answer sentence"
     )
     max_answer_sentences: int = Field(3, ge=1, le=10)
 

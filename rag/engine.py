@@ -19,11 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from rag import documents
+from rag.condense import Condensed, condense
 from rag.config import Settings
 from rag.embeddings import Embedder, make_embedder
 from rag.errors import CorpusNotFound, IndexNotReady, InvalidQuestion, UnknownSource
 from rag.extractive import ExtractiveAnswerer
+from rag.generative import LLMAnswerer
 from rag.index import Index
+from rag.llm import LLMClient, LLMError
+from rag.prompts import fallback_notice
 from rag.retrieval import HybridRetriever
 from rag.schema import Answer, IngestReport, Passage
 from rag.terms import TermWeights
@@ -153,15 +157,51 @@ class Engine:
         history: History | None = None,
         k: int | None = None,
         filters: dict[str, Any] | None = None,
+        *,
+        mode: str | None = None,
     ) -> Iterator[str | Answer]:
-        """Text deltas as the answer is produced, then the final `Answer` (always last)."""
+        """Text deltas as the answer is produced, then the final `Answer` (always last).
+
+        `mode` ("auto", "extractive", "llm") overrides RAG_ANSWER_MODE for this question. In llm mode
+        the model's citations are verified as it streams (rag.citations); if the endpoint fails, the
+        answer is extractive with a notice. The deltas always concatenate to `Answer.text`."""
         question = self._check_question(question)
-        standalone = self._standalone(question, history or [])
-        passages = self.retrieve(standalone, k, filters)
-        answer = self._extractive().answer(standalone, passages, self.article)
-        answer.question, answer.standalone_question = question, standalone
-        yield answer.text
-        yield answer
+        if mode not in (None, "auto", "extractive", "llm"):
+            raise ValueError(f"unknown answer mode {mode!r} (use auto, extractive or llm)")
+        if mode is None:
+            wanted = self.settings.resolved_answer_mode()
+        elif mode == "auto":
+            wanted = "llm" if self.settings.llm_configured() else "extractive"
+        else:
+            wanted = mode
+        client, notice = None, ""
+        if wanted == "llm":
+            try:
+                client = LLMClient.from_settings(self.settings)
+            except LLMError as error:  # e.g. llm asked for but no endpoint configured
+                notice = fallback_notice(str(error))
+        try:
+            condensed = self._standalone(question, history or [], client)
+            standalone = condensed.question
+            passages = self.retrieve(standalone, k, filters)
+            if condensed.error:  # the endpoint just failed: do not wait for it a second time
+                notice = fallback_notice(condensed.error)
+            if client is None or condensed.error:
+                answer = self._extractive().answer(standalone, passages, self.article)
+                answer.question, answer.standalone_question = question, standalone
+                answer.notice = answer.notice or notice
+                yield answer.text
+                yield answer
+                return
+            extractive = self._extractive()
+            answerer = LLMAnswerer(client, extractive.weights, extractive)
+            for event in answerer.stream(question, passages, self.article, standalone=standalone):
+                if isinstance(event, Answer):
+                    event.question, event.standalone_question = question, standalone
+                yield event
+        finally:
+            if client is not None:
+                client.close()
 
     # --- helpers --------------------------------------------------------------------------------
     def _check_question(self, question: str) -> str:
@@ -175,14 +215,21 @@ class Engine:
             )
         return question
 
-    def _standalone(self, question: str, history: History) -> str:
-        return question
+    def _standalone(self, question: str, history: History, client: LLMClient | None = None) -> Condensed:
+        """The question to retrieve with: a follow-up is condensed with the history (rag.condense),
+        by the model when `client` is given, else by the heuristic."""
+        if not any(role == "user" for role, _ in history):
+            return Condensed(question, "none")
+        condensed = condense(question, history, client, self._extractive().weights, self.settings.max_question_chars)
+        return condensed if condensed.question.strip() else Condensed(question, "none", condensed.error)
 
     def _extractive(self) -> ExtractiveAnswerer:
         if self._weights is None:
             df, n = self.index.document_frequencies()
             self._weights = TermWeights(df, n)
-        return ExtractiveAnswerer(self._weights, self.settings.min_support, self.settings.max_answer_sentences)
+        return ExtractiveAnswerer(
+            self._weights, self.embedder.embed, self.settings.min_support, self.settings.max_answer_sentences
+        )
 
     def close(self) -> None:
         self.index.catalog.close()

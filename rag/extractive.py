@@ -1,31 +1,51 @@
 """Extractive answering: the sentences of the retrieved passages that answer the question, verbatim.
 
-A sentence's support is the share of the question's content-term weight (idf, see rag.terms) that it
-contains, plus a little credit for terms found elsewhere in its passage (pronouns: "he said" after
-a sentence naming Lavrov). The best sentences above `min_support` are returned, each cited; when none
-reaches it the answer is a refusal. Deterministic, no model.
+How a sentence earns its place (calibrated on the dev questions in evals/qa.jsonl, see the README):
 
->>> from rag.schema import Passage
->>> from rag.terms import TermWeights
->>> text = "Blinken will meet Lavrov in Geneva on Friday. It rained."
->>> p = Passage("a.txt", 0, len(text), text, 1.0)
->>> ans = ExtractiveAnswerer(TermWeights({}, 10)).answer("Where will Blinken meet Lavrov?", [p], {"a.txt": text}.get)
->>> ans.text, ans.citations[0].quote
-('Blinken will meet Lavrov in Geneva on Friday. [1]', 'Blinken will meet Lavrov in Geneva on Friday.')
+1. Candidates: the sentences of the retrieved passages, ranked by lexical support: the share of the
+   question's idf-weighted content terms the sentence contains (rag.terms), with a little credit for
+   terms elsewhere in its passage ("he said" after a sentence naming Lavrov).
+2. Answer-type checks, which turn away sentences that match the topic but cannot be the answer:
+   "how many / how much" needs a number; "what did <subject> <verb>" needs that verb (reporting
+   verbs such as "say" excepted).
+3. Support: 0.3 * lexical support + 0.7 * cosine(question, sentence) with the same MiniLM embedder as
+   retrieval, which carries paraphrases ("massed" / "concentrated") that terms miss.
+4. Refusal: when no candidate reaches `min_support`, or when the question names someone or something
+   (a capitalised word) that no indexed chunk mentions at all.
+Deterministic, no generative model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from rag.prompts import REFUSAL_TEXT
 from rag.schema import Answer, Citation, Passage
 from rag.spans import sentence_spans
 from rag.terms import TermWeights, content_terms, tokens
 
+Embed = Callable[[Sequence[str]], np.ndarray]
+
 PASSAGE_CREDIT = 0.25  # weight of question terms found in the passage but not in the sentence
-NEAR_BEST = 0.8  # also keep sentences scoring at least this share of the best one
+LEXICAL_WEIGHT = 0.3  # support = 0.3 * lexical + 0.7 * cosine
+CANDIDATES = 8  # sentences (best lexical first) that get embedded and checked
+NEAR_BEST = 0.85  # also keep sentences scoring at least this share of the best one
+
+_HOW_MANY = re.compile(r"^\s*how (many|much)\b", re.I)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?)\b",
+    re.I,
+)
+# "What did Blinken and Lavrov agree on ...": the auxiliary, then the subject, then the verb.
+_WH_AUX = re.compile(r"^\s*(?:what|which|who|whom)\b(?:\s+\w+)?\s+(?:did|does|do|will|would|has|have|had)\s+(.*)$", re.I)
+_SUBJECT_GLUE = frozenset("the a an and of its his her their".split())
+_REPORTING_VERBS = frozenset(
+    "say says said tell told think thinks believe believes claim claims state states report reports mean means".split()
+)
 
 
 @dataclass(frozen=True)
@@ -34,14 +54,14 @@ class ScoredSentence:
     start: int
     end: int
     quote: str
-    support: float  # coverage by the sentence alone, 0..1
-    score: float  # support plus passage credit: the ranking key
+    lexical: float  # coverage by the sentence alone, 0..1
+    score: float  # ranking key: lexical plus passage credit, then the blended support
 
 
 def score_sentences(
     question: str, passages: list[Passage], article_text: Callable[[str], str], weights: TermWeights
 ) -> list[ScoredSentence]:
-    """Every sentence of every passage, scored against the question, best first."""
+    """Every sentence of every passage, scored lexically against the question, best first."""
     terms = content_terms(question)
     scored = []
     for passage in passages:
@@ -49,11 +69,37 @@ def score_sentences(
         in_passage = weights.coverage(terms, set(tokens(passage.text)))
         for start, end in sentence_spans(text, passage.start, passage.end):
             quote = text[start:end]
-            support = weights.coverage(terms, set(tokens(quote)))
-            score = support + PASSAGE_CREDIT * (in_passage - support)
-            scored.append(ScoredSentence(passage.source, start, end, quote, support, score))
+            lexical = weights.coverage(terms, set(tokens(quote)))
+            score = lexical + PASSAGE_CREDIT * (in_passage - lexical)
+            scored.append(ScoredSentence(passage.source, start, end, quote, lexical, score))
     scored.sort(key=lambda s: (-s.score, s.source, s.start))
     return scored
+
+
+def question_verb(question: str) -> str | None:
+    """The stemmed main verb of a "what did <subject> <verb>" question, or None.
+
+    >>> question_verb("What did Blinken and Lavrov agree on at the end?")
+    'agre'
+    >>> question_verb("What did the Pentagon say about Putin?") is None   # reporting verb
+    True
+    """
+    match = _WH_AUX.match(question)
+    if not match:
+        return None
+    for word in re.findall(r"[\w'-]+", match.group(1)):
+        if word[0].isupper() or word.lower() in _SUBJECT_GLUE:
+            continue  # still the subject ("the State Department", "Blinken and Lavrov")
+        if word.lower() in _REPORTING_VERBS:
+            return None
+        return tokens(word)[0] if tokens(word) else None
+    return None
+
+
+def unknown_names(question: str, weights: TermWeights) -> list[str]:
+    """Capitalised words of the question (not its first word) that no indexed chunk contains."""
+    words = re.findall(r"\b[A-Z][\w-]*", question)[1:] if question[:1].isupper() else re.findall(r"\b[A-Z][\w-]*", question)
+    return [w for w in words if all(weights.df.get(t, 0) == 0 for t in tokens(w)) and tokens(w)]
 
 
 def cited_text(sentences: list[ScoredSentence]) -> tuple[str, list[Citation]]:
@@ -63,22 +109,41 @@ def cited_text(sentences: list[ScoredSentence]) -> tuple[str, list[Citation]]:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, weights: TermWeights, min_support: float = 0.5, max_sentences: int = 3):
+    def __init__(self, weights: TermWeights, embed: Embed, min_support: float = 0.4, max_sentences: int = 3):
         self.weights = weights
+        self.embed = embed
         self.min_support = min_support
         self.max_sentences = max_sentences
 
+    def _fits(self, question: str, sentence: ScoredSentence, verb: str | None) -> bool:
+        if _HOW_MANY.match(question) and not _NUMBER.search(sentence.quote):
+            return False
+        return verb is None or verb in tokens(sentence.quote)
+
     def select(self, question: str, passages: list[Passage], article_text: Callable[[str], str]) -> list[ScoredSentence]:
         """The answering sentences, best first; empty when nothing supports the question enough."""
-        ranked = score_sentences(question, passages, article_text, self.weights)
-        if not ranked or ranked[0].support < self.min_support:
+        if unknown_names(question, self.weights):
             return []
-        floor = max(self.min_support, NEAR_BEST * ranked[0].score)
+        verb = question_verb(question)
+        ranked = score_sentences(question, passages, article_text, self.weights)[:CANDIDATES]
+        candidates = [s for s in ranked if self._fits(question, s, verb)]
+        if not candidates:
+            return []
+        vectors = self.embed([question] + [s.quote for s in candidates])
+        cosines = vectors[1:] @ vectors[0]
+        blended = [
+            replace(s, score=LEXICAL_WEIGHT * s.lexical + (1 - LEXICAL_WEIGHT) * float(c))
+            for s, c in zip(candidates, cosines)
+        ]
+        blended.sort(key=lambda s: (-s.score, s.source, s.start))
+        if blended[0].score < self.min_support:
+            return []
+        floor = max(self.min_support, NEAR_BEST * blended[0].score)
         chosen: list[ScoredSentence] = []
-        for s in ranked:
+        for s in blended:
             if len(chosen) == self.max_sentences or s.score < floor:
                 break
-            if s.support >= self.min_support and all((s.source, s.quote) != (c.source, c.quote) for c in chosen):
+            if all((s.source, s.quote) != (c.source, c.quote) for c in chosen):
                 chosen.append(s)
         return chosen
 
