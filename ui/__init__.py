@@ -1,0 +1,1 @@
+"""The Gradio chat page of newsrag. It uses only the public API (`rag.Engine`)."""
