@@ -25,6 +25,7 @@ from evals import gate, qaset
 GROUPS: dict[str, tuple[str, ...]] = {
     "Retrieval (answerable questions)": ("evidence_recall@1", "evidence_recall@3", "evidence_recall@5", "mrr"),
     "Citations": ("citation_exactness", "citation_precision", "citation_precision_gold", "citation_recall", "citations"),
+    "Answer mode": ("fallback_rate", "unsupported_rate"),
     "Refusals": ("correct_refusal_rate", "false_refusal_rate", "refusal_accuracy"),
     "Answers vs reference (answerable questions)": ("fact_recall", "answer_correct", "token_f1"),
     "ragas non-LLM metrics (answerable questions)": (
@@ -143,6 +144,11 @@ def markdown(result: dict[str, Any], before: dict[str, Any] | None, plots: dict[
         f"{' (partial run)' if meta.get('partial') else ''} · ask latency p50 {fmt(meta.get('ask_p50_ms'), 1)} ms, "
         f"p95 {fmt(meta.get('ask_p95_ms'), 1)} ms."
     )
+    fallback = qa["overall"].get("fallback_rate")
+    if fallback:
+        notices = sorted({r["notice"] for r in result["questions"] if r.get("notice")})
+        lines += ["", f"**Warning: {fallback:.0%} of the answers were not produced in {meta['mode']} mode** "
+                  f"(notices: {'; '.join(notices[:3])}). These numbers do not measure {meta['mode']} answering."]
     lines.append("")
     lines.append(f"Settings: {meta.get('settings')}. Corpus `{meta['corpus']}`, QA set `{Path(meta['qa_file']).name}` "
                  f"(sha256 {meta['qa_sha256'][:12]}). Metric definitions: `evals/metrics.py`, `evals/judge.py`, "
@@ -352,6 +358,9 @@ def console_summary(result: dict[str, Any]) -> str:
     lines = ["kind          n  " + " ".join(f"{s:>8}" for s in short)]
     for kind, summary in list(qa["by_kind"].items()) + [("all", qa["overall"])]:
         lines.append(f"{kind:<12} {summary['questions']:>3}  " + " ".join(f"{fmt(summary.get(k)):>8}" for k in keys))
+    if qa["overall"].get("fallback_rate"):
+        lines.append(f"WARNING: {qa['overall']['fallback_rate']:.0%} of the answers fell back from "
+                     f"{result['meta']['mode']} mode (see the notices in the report)")
     rgb = result.get("rgb", {})
     if "skipped" in rgb:
         lines.append(f"RGB: skipped ({rgb['skipped']})")

@@ -3,7 +3,7 @@
     rag eval                      # QA set + ragas + RGB; report in evals/reports/<date>-<mode>.md
     rag eval --gate               # ... and exit 1 listing every threshold of evals/gate.toml not met
     rag eval --subset 5 --no-rgb  # quick look
-    rag --corpus DIR --index DIR eval ...   # another corpus / index (default: seeds/, .cache/eval/qa-index)
+    rag --corpus DIR --index DIR eval ...   # another corpus / a kept index (default: seeds/, a fresh temporary index)
 
 What is measured is documented in evals/metrics.py (QA metrics, ragas non-LLM), evals/judge.py (LLM
 judge, only with RAG_JUDGE_MODEL + RAG_JUDGE_BASE_URL) and evals/rgb.py (external benchmark).
@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from evals import metrics, qaset
-from evals.common import CACHE_DIR, GATE_FILE, REPO_ROOT, REPORTS_DIR, SEEDS, open_engine
+from evals.common import GATE_FILE, REPO_ROOT, REPORTS_DIR, SEEDS, open_engine
 
 QA_METRICS = (
     "evidence_recall@1", "evidence_recall@3", "evidence_recall@5", "mrr",
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evaluate newsrag on the hand-written QA set over the seeds (retrieval, citations, refusals, "
         "answers, ragas metrics; LLM-judged metrics when RAG_JUDGE_MODEL and RAG_JUDGE_BASE_URL are set) and on "
         "the external RGB benchmark; write a report; with --gate, exit 1 when a threshold of evals/gate.toml is "
-        "not met. Corpus and index: `rag --corpus DIR --index DIR eval` (default seeds/ and .cache/eval/qa-index).",
+        "not met. Corpus and index: `rag --corpus DIR --index DIR eval` (default: seeds/ and a fresh temporary index).",
     )
     p.add_argument("--gate", action="store_true", help="exit 1 listing every failed threshold")
     p.add_argument("--gate-file", type=Path, default=GATE_FILE, help="thresholds (default evals/gate.toml)")
@@ -66,9 +67,12 @@ def command(args: argparse.Namespace) -> int:
     """Entry point of `rag eval` (registered in pyproject.toml). `args.rest` holds our own options."""
     opts = build_parser().parse_args(list(getattr(args, "rest", []) or []))
     corpus = Path(args.corpus) if getattr(args, "corpus", None) else SEEDS
-    index = Path(args.index) if getattr(args, "index", None) else CACHE_DIR / "qa-index"
     try:
-        result = evaluate(opts, corpus, index)
+        if getattr(args, "index", None):
+            result = evaluate(opts, corpus, Path(args.index))
+        else:  # a fresh index every run (5 seeds: a few seconds): never a stale one
+            with tempfile.TemporaryDirectory(prefix="newsrag-eval-") as tmp:
+                result = evaluate(opts, corpus, Path(tmp) / "index")
     except qaset.QASetError as error:
         print(f"rag: error: {error}", file=sys.stderr)
         return 2
@@ -118,6 +122,9 @@ def evaluate(opts: argparse.Namespace, corpus: Path, index: Path) -> dict[str, A
             )
         mode = engine.settings.resolved_answer_mode()
         rows = ask_all(engine, items, opts.k, opts.quiet)
+        for row in rows:  # e.g. llm mode whose endpoint failed: the answer came from the extractive path
+            if "error" not in row:
+                row["fallback"] = float(row["mode"] != mode)
         by_id = {item.id: item for item in items}
         if not opts.no_ragas:
             add_ragas(rows, by_id, opts.quiet)
@@ -133,8 +140,7 @@ def evaluate(opts: argparse.Namespace, corpus: Path, index: Path) -> dict[str, A
     else:
         from evals import rgb
 
-        rgb_result = rgb.run(opts.mode or mode, k=opts.k, limit=opts.rgb_limit, quiet=opts.quiet,
-                             overrides={"answer_mode": opts.mode} if opts.mode else {})
+        rgb_result = rgb.run(mode, k=opts.k, limit=opts.rgb_limit, quiet=opts.quiet)
         rgb_summary = rgb_result.summary
 
     partial = bool(opts.subset or opts.ids or opts.rgb_limit)
@@ -329,6 +335,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         out[key] = metrics.mean(r.get(key) for r in ok)
     total = sum(r["citations_total"] for r in ok)
     out["citations"] = total
+    out["fallback_rate"] = metrics.mean(r.get("fallback") for r in ok)  # answers not in the requested mode
+    # answers carrying sentences whose citations did not hold (llm mode flags them in Answer.unsupported)
+    out["unsupported_rate"] = metrics.mean(float(bool(r["unsupported"])) for r in ok if not r["refused"])
     out["citation_exactness"] = sum(r["citations_exact"] for r in ok) / total if total else None
     out.update(metrics.refusal_rates(r["outcome"] for r in ok))
     out["outcomes"] = dict(Counter(r["outcome"] for r in rows))

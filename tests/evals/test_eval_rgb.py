@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from evals import rgb
+from evals import common, rgb
 
 ROWS = [
     {"id": 0, "query": "Which city hosted the 2031 Lake Summit?", "answer": "Lucerne",
@@ -28,7 +28,7 @@ def fake_shared(tmp_path, monkeypatch):
     data.mkdir(parents=True)
     (data / "en_fact.json").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
     monkeypatch.setenv("RAG_SHARED_DIR", str(tmp_path / "shared"))
-    monkeypatch.setattr(rgb, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(common, "CACHE_DIR", tmp_path / "cache")
     return tmp_path
 
 
@@ -63,6 +63,15 @@ def test_run_scores_answers_and_positive_recall(fake_shared):
     assert s["answer_accuracy"] == sum(q["correct"] for q in result.questions) / 2
     cached = rgb.run("extractive", k=5, quiet=True, limit=1)  # second run reuses the cached index
     assert cached.summary["ingest_chunks_embedded"] == 0 and cached.summary["questions"] == 1
+    assert cached.summary["index"] == s["index"]
+
+
+def test_cache_is_keyed_by_index_settings_and_old_folders_are_removed(fake_shared):
+    first = rgb.run("extractive", k=5, quiet=True, limit=1).summary["index"]
+    other = rgb.run("extractive", k=5, quiet=True, limit=1, overrides={"chunk_chars": 300}).summary
+    assert other["index"] != first and other["ingest_chunks_embedded"] == 6  # rebuilt, not stale
+    folders = list((fake_shared / "cache").iterdir())
+    assert len(folders) == 1 and str(folders[0]) in other["index"]
 
 
 def test_missing_shared_folder_skips_with_a_message(tmp_path, monkeypatch, capsys):
@@ -70,3 +79,12 @@ def test_missing_shared_folder_skips_with_a_message(tmp_path, monkeypatch, capsy
     result = rgb.run("extractive", quiet=True)
     assert "skipped" in result.summary and "RAG_SHARED_DIR" in result.summary["skipped"]
     assert "RGB skipped" in capsys.readouterr().err
+
+
+def test_rag_eval_runs_rgb_and_reports_it(fake_shared, run_eval):
+    out = fake_shared / "reports"
+    assert run_eval(out, "--ids", "q01", "--no-ragas", "--rgb-limit", "2") == 0
+    raw = json.loads(next(out.glob("*.json")).read_text())
+    assert raw["rgb"]["questions"] == 2 and raw["rgb"]["passages"] == 6
+    assert len(raw["rgb_questions"]) == 2
+    assert "## External benchmark: RGB en_fact" in next(out.glob("*.md")).read_text()

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from evals import qaset
 from evals.run import build_parser
 
@@ -82,3 +84,54 @@ def test_rag_eval_help_through_the_console_script():
     out = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--help"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "usage: rag eval" in out.stdout and "--gate" in out.stdout
+
+
+def test_judge_through_rag_eval_counts_failures_and_judges_citations(tmp_path, run_eval, monkeypatch):
+    server_module = pytest.importorskip("tests.support.openai_server")
+    verdict = '{"reason": "the quote states it", "supported": true}'
+    with server_module.ScriptedOpenAIServer([server_module.reply.text(verdict).forever()]) as server:
+        monkeypatch.setenv("RAG_JUDGE_MODEL", "scripted-model")
+        monkeypatch.setenv("RAG_JUDGE_BASE_URL", server.base_url)
+        # the server answers every call with a citation verdict: citation_support parses it, the ragas
+        # metrics cannot (their schemas differ) and must show up as counted failures
+        status = run_eval(tmp_path, "--ids", "q01,q04,q06", "--no-rgb", "--no-ragas",
+                          "--judge-metrics", "faithfulness,citation_support")
+    assert status == 0
+    raw = json.loads(next(tmp_path.glob("*.json")).read_text())
+    judge = raw["meta"]["judge"]
+    assert judge["ran"] and judge["model"] == "scripted-model"
+    answered = [r for r in raw["questions"] if not r["refused"]]
+    assert judge["attempts"]["faithfulness"] == len(answered)
+    assert judge["failures"]["faithfulness"] == len(answered)  # every unparseable reply counted
+    for row in raw["questions"]:
+        if row["should_refuse"] or row["refused"]:
+            continue
+        assert row["citation_precision"] >= row["citation_precision_gold"]
+        if "citation_support" in row:  # citations off the gold evidence were judged supportive
+            assert row["citation_precision"] == 1.0
+    md = next(tmp_path.glob("*.md")).read_text()
+    assert "### Judge calls" in md and "faithfulness" in md
+
+
+def test_summaries_pool_exactness_and_count_fallbacks_by_hand():
+    from evals.run import summarize
+
+    def row(**kw):
+        base = {"kind": "single", "should_refuse": False, "refused": False, "outcome": "answered", "citations_exact": 1,
+                "citations_total": 1, "unsupported": [], "fallback": 0.0, "fact_recall": 1.0}
+        return base | kw
+
+    rows = [
+        row(citations_exact=2, citations_total=2),
+        row(citations_exact=1, citations_total=2, fallback=1.0, unsupported=["x"], fact_recall=0.0),
+        row(should_refuse=True, refused=True, outcome="correct_refusal", citations_exact=0, citations_total=0,
+            fact_recall=None),
+        {"kind": "single", "should_refuse": False, "error": "boom", "outcome": "error"},
+    ]
+    s = summarize(rows)
+    assert s["errors"] == 1 and s["questions"] == 4
+    assert s["citation_exactness"] == 0.75  # pooled: 3 exact of 4 citations, not the mean of 1.0 and 0.5
+    assert s["fallback_rate"] == pytest.approx(1 / 3)  # one of three answered rows
+    assert s["unsupported_rate"] == 0.5  # one of the two non-refused answers
+    assert s["fact_recall"] == 0.5  # None (unanswerable) skipped
+    assert s["correct_refusal_rate"] == 1.0 and s["false_refusal_rate"] == 0.0
