@@ -18,6 +18,10 @@ from rag.schema import Article, Chunk
 from rag.spans import Span, sentence_spans, split_long
 
 
+# Bump when a change to rag.spans or this module moves chunk boundaries: indexes built before are rebuilt.
+CHUNKER_VERSION = 1
+
+
 def chunk_id(source: str, start: int, end: int, text: str) -> str:
     """Deterministic id: the same text at the same place of the same source gets the same id, so
     re-ingesting an unchanged article rewrites nothing."""

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from rag.catalog import Catalog
-from rag.chunking import chunk_article
+from rag.chunking import CHUNKER_VERSION, chunk_article
 from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.schema import Article, Chunk
@@ -99,12 +99,18 @@ class Index:
 
         return ChromaVectorStore(chroma_collection=self._collection)
 
-    def embedder_changed(self) -> bool:
-        built_with = self.catalog.get_state("embedder")
-        return bool(built_with) and built_with != self.embedder.name
+    def fingerprint(self) -> str:
+        """What the stored chunks and vectors depend on besides the articles themselves. An index
+        built under another fingerprint is rebuilt by the next ingest: mixing two models' vectors, or
+        two chunk sizes, would silently degrade every answer."""
+        return f"embedder={self.embedder.name};chunk_chars={self.settings.chunk_chars};chunker={CHUNKER_VERSION}"
+
+    def built_differently(self) -> bool:
+        built_with = self.catalog.get_state("fingerprint")
+        return bool(built_with) and built_with != self.fingerprint()
 
     def reset(self) -> None:
-        """Forget everything (used when the embedding model changed)."""
+        """Forget everything (used when the fingerprint changed)."""
         self._client.delete_collection(self.settings.collection)
         self._collection = self._open_collection()
         self.catalog.clear()
@@ -128,7 +134,7 @@ class Index:
         for c in chunks:
             spans[c.source].append((c.id, c.start, c.end))
         self.catalog.put_file(file, sha256, articles, spans)
-        self.catalog.set_state("embedder", self.embedder.name)
+        self.catalog.set_state("fingerprint", self.fingerprint())
         return len(missing)
 
     def remove_file(self, file: str) -> None:

@@ -123,3 +123,20 @@ def test_vectors_missing_from_chroma_are_rebuilt(make_engine):
     report = engine.ingest()
     assert report.updated == 1 and report.chunks >= 1
     assert "a.txt" in _chroma_sources(engine)
+
+
+def test_an_index_built_with_other_chunking_is_flagged_then_rebuilt(make_engine):
+    import pytest
+
+    from rag.errors import IndexNotReady
+
+    engine = make_engine(ARTICLES)
+    engine.ingest()
+    engine.close()
+    resized = make_engine(chunk_chars=120)  # same folders, other chunk size
+    with pytest.raises(IndexNotReady, match="rag ingest"):
+        resized.retrieve("Blinken")
+    report = resized.ingest()
+    assert (report.added, report.unchanged) == (3, 0)
+    assert all(len(c.text) <= 120 for c in resized.index.catalog.chunks())
+    assert resized.retrieve("Where did Blinken meet Lavrov?", k=1)[0].source == "a.txt"
