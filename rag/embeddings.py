@@ -33,7 +33,6 @@ pipelines use exactly the same vectors as the index.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import math
 from pathlib import Path
@@ -44,8 +43,6 @@ from rag.offline import apply_offline_environment
 apply_offline_environment()  # ORT_DISABLE_TELEMETRY=1 must be set before onnxruntime is imported
 
 import numpy as np  # noqa: E402
-from llama_index.core.base.embeddings.base import BaseEmbedding  # noqa: E402
-from pydantic import PrivateAttr  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from rag.config import Settings
@@ -341,50 +338,14 @@ def make_embedder(settings: "Settings") -> Embedder:
     raise ValueError(f"unknown embedder {kind!r}: expected 'minilm' or 'openai'")
 
 
-class LlamaIndexEmbedding(BaseEmbedding):
-    """A llama-index embedding model backed by one of our embedders (same vectors as the index).
+def __getattr__(name: str) -> Any:
+    # The llama-index adapter lives in rag.llama_embedding: importing llama-index costs about 3.5 s,
+    # which every `rag ask` would otherwise pay although only llama-index users need it.
+    if name == "LlamaIndexEmbedding":
+        from rag.llama_embedding import LlamaIndexEmbedding
 
-    Queries and texts are embedded the same way (all-MiniLM-L6-v2 is symmetric). Async methods run the
-    embedder in a worker thread so they do not block the event loop.
-    """
-
-    _embedder: Any = PrivateAttr()
-
-    def __init__(self, embedder: Embedder, **kwargs: Any) -> None:
-        # Hand llama-index's batching large batches: our embedder sorts and batches internally.
-        kwargs.setdefault("embed_batch_size", 256)
-        kwargs.setdefault("model_name", embedder.name)
-        super().__init__(**kwargs)
-        self._embedder = embedder
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "NewsragEmbedding"
-
-    @property
-    def embedder(self) -> Embedder:
-        return self._embedder
-
-    def _embed_lists(self, texts: list[str]) -> list[list[float]]:
-        return self._embedder.embed(texts).tolist()
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._embed_lists([query])[0]
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._embed_lists([text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._embed_lists(list(texts))
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return (await asyncio.to_thread(self._embed_lists, [query]))[0]
-
-    async def _aget_text_embedding(self, text: str) -> list[float]:
-        return (await asyncio.to_thread(self._embed_lists, [text]))[0]
-
-    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return await asyncio.to_thread(self._embed_lists, list(texts))
+        return LlamaIndexEmbedding
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:

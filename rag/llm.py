@@ -38,10 +38,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpcore
-import httpx
-import openai
-import pydantic
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +97,8 @@ class LLMClient:
         # Local servers must not be reached through an HTTP(S)_PROXY from the environment.
         host = (urlsplit(self.base_url).hostname or "").lower()
         local = host in {"127.0.0.1", "localhost", "::1"}
+        import openai  # here, not at module level: 1.3 s that extractive answers never need
+
         try:
             self._client = openai.OpenAI(
                 base_url=self.base_url,
@@ -233,6 +231,11 @@ class LLMClient:
 
     def _classify(self, exc: Exception) -> Exception:
         """Map any exception from the openai/httpx stack to _Retryable or LLMError."""
+        import httpcore
+        import httpx
+        import openai
+        import pydantic
+
         where = f"model endpoint {self.base_url}"
         if isinstance(exc, openai.APITimeoutError) or isinstance(exc, httpx.TimeoutException):
             return _Retryable(f"{where} timed out", f"no answer within {self.timeout:g} s")
