@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     embed_model: str = Field("text-embedding-3-small", description="model name for embedder=openai")
     embed_batch_size: int = Field(8, ge=1, le=256)
     embed_threads: int = Field(0, ge=0, description="onnxruntime threads; 0 = all cores")
+    ingest_batch_chars: int = Field(
+        200_000, ge=1, description="changed files are embedded together up to this much text, then committed"
+    )
 
     # --- retrieval and answering ----------------------------------------------------------------
     top_k: int = Field(5, ge=1, le=50)

@@ -34,6 +34,7 @@ pipelines use exactly the same vectors as the index.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
@@ -316,6 +317,41 @@ class OpenAIEmbedder:
         if vectors.ndim != 2 or not np.isfinite(vectors).all():
             raise ValueError(f"{self.name}: the server returned malformed embeddings")
         return _normalise(vectors)
+
+
+class CachedEmbedder:
+    """An embedder that remembers the vectors of the last `size` texts it embedded.
+
+    For the query path: questions are embedded for retrieval and again when answer sentences are
+    compared with them, and the sentences of popular passages come back question after question.
+
+    >>> class Count:
+    ...     name, dim, calls = "count", 1, 0
+    ...     def embed(self, texts):
+    ...         Count.calls += len(texts)
+    ...         return np.ones((len(texts), 1), dtype=np.float32)
+    >>> cached = CachedEmbedder(Count(), size=10)
+    >>> _ = cached.embed(["a", "b"]); _ = cached.embed(["b", "c"]); Count.calls
+    3
+    """
+
+    def __init__(self, inner: Embedder, size: int = 4096):
+        self.inner, self.size = inner, size
+        self.name, self.dim = inner.name, inner.dim
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            for text, vector in zip(missing, self.inner.embed(missing)):
+                self._vectors[text] = vector
+        for text in texts:
+            self._vectors.move_to_end(text)
+        while len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
 
 
 def make_embedder(settings: "Settings") -> Embedder:

@@ -21,7 +21,7 @@ from typing import Any
 from rag import documents
 from rag.condense import Condensed, condense
 from rag.config import Settings
-from rag.embeddings import Embedder, make_embedder
+from rag.embeddings import CachedEmbedder, Embedder, make_embedder
 from rag.errors import CorpusNotFound, IndexNotReady, InvalidQuestion, UnknownSource
 from rag.extractive import ExtractiveAnswerer
 from rag.generative import LLMAnswerer
@@ -43,7 +43,8 @@ class Engine:
         self.settings = settings
         self.embedder = embedder or make_embedder(settings)
         self.index = Index(settings, self.embedder)
-        self._retriever = HybridRetriever(self.index, self.embedder, self.article)
+        self._query_embedder = CachedEmbedder(self.embedder)  # questions and answer sentences
+        self._retriever = HybridRetriever(self.index, self._query_embedder, self.article)
         self._articles: dict[str, str] = {}
         self._weights: TermWeights | None = None
         self._lock = threading.RLock()
@@ -69,12 +70,14 @@ class Engine:
             raise CorpusNotFound(f"corpus folder {root} does not exist: create it or set RAG_CORPUS / --corpus")
         with self._lock:
             report = IngestReport()
-            if self.index.embedder_changed():
-                self.index.reset()  # vectors of another model cannot be mixed with ours
+            if self.index.built_differently():
+                self.index.reset()  # another embedder or chunking: nothing stored can be reused
             files = documents.discover(root, [Path(p) for p in paths] if paths else None)
             known = self.index.catalog.file_hashes()
             redo = self.index.reconcile()
             seen: set[str] = set()
+            pending: list[tuple[str, str, list]] = []  # changed files, written in groups
+            pending_chars = 0
             for done, path in enumerate(files):
                 name = documents.source_name(path, root)
                 seen.add(name)
@@ -89,11 +92,12 @@ class Engine:
                 except (documents.DocumentError, OSError) as error:
                     report.errors.append((name, str(error)))
                     continue
-                report.chunks += self.index.sync_file(name, sha, articles)
-                if name in known:
-                    report.updated += 1
-                else:
-                    report.added += 1
+                pending.append((name, sha, articles))
+                pending_chars += sum(len(a.text) for a in articles)
+                if pending_chars >= self.settings.ingest_batch_chars:  # big batches, bounded loss on a kill
+                    report.chunks += self._write(pending, known, report)
+                    pending, pending_chars = [], 0
+            report.chunks += self._write(pending, known, report)
             if paths is None:
                 for name in sorted(set(known) - seen):
                     self.index.remove_file(name)
@@ -105,6 +109,17 @@ class Engine:
             self._weights = None
         report.seconds = time.perf_counter() - started
         return report
+
+    def _write(self, pending: list[tuple[str, str, list]], known: dict[str, str], report: IngestReport) -> int:
+        if not pending:
+            return 0
+        embedded = self.index.sync_files(pending)
+        for name, _, _ in pending:
+            if name in known:
+                report.updated += 1
+            else:
+                report.added += 1
+        return embedded
 
     # --- reading --------------------------------------------------------------------------------
     def article(self, source: str) -> str:
@@ -129,6 +144,8 @@ class Engine:
         question = self._check_question(question)
         if self.index.count() == 0:
             raise IndexNotReady("the index is empty: run `rag ingest` (or Engine.ingest()) first")
+        if self.index.built_differently():
+            raise IndexNotReady("the index was built with other embedding or chunking settings: run `rag ingest` to rebuild it")
         return self._retriever.retrieve(question, k or self.settings.top_k, filters)
 
     def as_retriever(self, k: int | None = None, filters: dict[str, Any] | None = None):
@@ -228,7 +245,7 @@ class Engine:
             df, n = self.index.document_frequencies()
             self._weights = TermWeights(df, n)
         return ExtractiveAnswerer(
-            self._weights, self.embedder.embed, self.settings.min_support, self.settings.max_answer_sentences
+            self._weights, self._query_embedder.embed, self.settings.min_support, self.settings.max_answer_sentences
         )
 
     def close(self) -> None:

@@ -116,24 +116,29 @@ class Index:
         self.catalog.clear()
 
     # --- writing --------------------------------------------------------------------------------
-    def sync_file(self, file: str, sha256: str, articles: list[Article]) -> int:
-        """Make the index hold exactly `articles` for `file`; returns the number of chunks embedded.
-        Chunks already in Chroma under the same id (same text at the same place) are not re-embedded."""
-        chunks = [c for a in articles for c in chunk_article(a, self.settings.chunk_chars)]
-        wanted = {c.id for c in chunks}
-        present = set(self._collection.get(where={"file": file}, include=[])["ids"])
-        missing = [c for c in chunks if c.id not in present]
-        for start in range(0, len(missing), 256):
-            batch = missing[start : start + 256]
-            vectors = self.embedder.embed([c.text for c in batch])
-            self.vector_store.add([_to_node(c, file, v.tolist()) for c, v in zip(batch, vectors)])
-        stale = sorted(present - wanted)
-        if stale:
-            self._collection.delete(ids=stale)
-        spans = {a.source: [] for a in articles}
-        for c in chunks:
-            spans[c.source].append((c.id, c.start, c.end))
-        self.catalog.put_file(file, sha256, articles, spans)
+    def sync_files(self, files: list[tuple[str, str, list[Article]]]) -> int:
+        """Make the index hold exactly these articles for each (file, sha256, articles); returns the
+        number of chunks embedded. Chunks already in Chroma under the same id (same text at the same
+        place) are not re-embedded. The missing chunks of all the files are embedded together, in
+        length-sorted batches (less padding), and then each file is written and committed on its own."""
+        plans = []
+        for file, sha256, articles in files:
+            chunks = [c for a in articles for c in chunk_article(a, self.settings.chunk_chars)]
+            present = set(self._collection.get(where={"file": file}, include=[])["ids"])
+            plans.append((file, sha256, articles, chunks, present))
+        missing = [c for *_, chunks, present in plans for c in chunks if c.id not in present]
+        vectors = dict(zip((c.id for c in missing), self.embedder.embed([c.text for c in missing])))
+        for file, sha256, articles, chunks, present in plans:
+            new = [_to_node(c, file, vectors[c.id].tolist()) for c in chunks if c.id in vectors]
+            if new:
+                self.vector_store.add(new)
+            stale = sorted(present - {c.id for c in chunks})
+            if stale:
+                self._collection.delete(ids=stale)
+            spans: dict[str, list[tuple[str, int, int]]] = {a.source: [] for a in articles}
+            for c in chunks:
+                spans[c.source].append((c.id, c.start, c.end))
+            self.catalog.put_file(file, sha256, articles, spans)  # the file's commit point
         self.catalog.set_state("fingerprint", self.fingerprint())
         return len(missing)
 

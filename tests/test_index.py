@@ -99,16 +99,16 @@ def test_a_killed_ingest_is_repaired_by_the_next_one(make_engine, tmp_path):
     corpus, index = engine.settings.corpus, engine.settings.index
     engine.close()
     proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(corpus), str(index)], stdout=subprocess.PIPE, text=True,
-                            cwd=ROOT, env={**os.environ})
-    for line in proc.stdout:  # kill it once a few files are in
-        if line.startswith("file") and int(line.split()[1]) >= 5:
+                            cwd=ROOT, env={**os.environ, "RAG_INGEST_BATCH_CHARS": "5000"})  # commit every 3 files
+    for line in proc.stdout:  # kill it once some files are committed and others are not
+        if line.startswith("file") and int(line.split()[1]) >= 8:
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     survivor = make_engine()  # same corpus and index folders
     report = survivor.ingest()
     assert report.errors == []
-    assert report.added + report.unchanged == 60 and report.added > 0
+    assert report.added + report.unchanged == 60 and report.added > 0 and report.unchanged > 0
     catalog_ids = set().union(*survivor.index.catalog.chunk_ids_by_file().values())
     assert set(survivor.index._collection.get(include=[])["ids"]) == catalog_ids
     assert len(survivor.index._load_bm25().corpus) == len(catalog_ids)
