@@ -4,8 +4,8 @@
 
 Chunks are made here (not by rag.chunking, so the numbers do not move when the chunker changes):
 sentences of each seed article, greedily joined until about 110 tokens. Prints a table for batch sizes
-1, 4, 8, 16 and onnxruntime threads 1, 2 (and 2 with spinning worker threads; best of --repeat runs after
-a warm-up), then the effect of sorting by length on a mixed set of sentences and chunks. Numbers are only
+1, 4, 8, 16 and onnxruntime threads 1, 2 (--spin: also 2 threads with spinning workers; best of --repeat
+runs after a warm-up), then the effect of sorting by length on a mixed set of sentences and chunks. Numbers are only
 meaningful on an otherwise idle machine: the load average is printed first. Takes well under a minute on 2 cores.
 """
 
@@ -61,6 +61,7 @@ def rate(embedder: MiniLMEmbedder, texts: list[str], repeat: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--spin", action="store_true", help="add a row: 2 threads with spinning workers")
     args = parser.parse_args()
     started = time.perf_counter()
 
@@ -73,8 +74,10 @@ def main() -> int:
     print()
     batch_sizes = (1, 4, 8, 16)
     print(f"{'chunks/s':<16}" + "".join(f"batch {b:<4}" for b in batch_sizes))
-    for label, threads, spinning in (("threads 1", 1, False), ("threads 2", 2, False),
-                                     ("threads 2 +spin", 2, True)):
+    rows = [("threads 1", 1, False), ("threads 2", 2, False)]
+    if args.spin:
+        rows.append(("threads 2 +spin", 2, True))
+    for label, threads, spinning in rows:
         row = []
         for batch in batch_sizes:
             emb = MiniLMEmbedder(batch_size=batch, threads=threads, allow_spinning=spinning)
@@ -90,7 +93,11 @@ def main() -> int:
         on = rate(MiniLMEmbedder(batch_size=batch, sort_by_length=True), mixed, args.repeat)
         off = rate(MiniLMEmbedder(batch_size=batch, sort_by_length=False), mixed, args.repeat)
         print(f"  batch {batch:<3} sorted by length {on:6.1f}   input order {off:6.1f}")
-    print(f"  sentences alone (batch 8): {rate(MiniLMEmbedder(), sentences, args.repeat):.1f} sentences/s")
+    print(f"sentences alone ({len(sentences)}, threads 1), sentences/s:", end="")
+    for batch in (1, 4, 8):
+        print(f"  batch {batch}: {rate(MiniLMEmbedder(batch_size=batch, threads=1), sentences, args.repeat):.0f}",
+              end="", flush=True)
+    print()
     print(f"\n({time.perf_counter() - started:.0f} s)")
     return 0
 

@@ -21,21 +21,26 @@ no network. Where its parts come from:
   chunks and wastes compute), pad each batch to its longest text, mean-pool last_hidden_state over the
   attention mask, L2-normalise. Measured against the real sentence-transformers (tests/fixtures/
   minilm_reference.json, made by scripts/make_reference_vectors.py): cosine >= 0.999 on sentences and chunks.
-* Speed on 2 cores, ~110-token chunks: see benchmarks/embedder_speed.py. Texts are sorted by token length
-  before batching (less padding), the output keeps the input order.
+* Speed on 2 cores, ~125-token chunks: 31-36 chunks/s when the cores are free, 16-19 when shared with
+  other processes; short sentences ~90/s on one thread (benchmarks/embedder_speed.py). Texts are sorted
+  by token length before batching, which cuts padding (mixed sentences and chunks: 25 vs 14 texts/s at
+  batch 8); the output keeps the input order.
 
 `OpenAIEmbedder` (`RAG_EMBEDDER=openai`) calls `/v1/embeddings` of any OpenAI-compatible server (OpenAI,
 vLLM, Ollama, llama.cpp, LocalAI) through the `openai` client.
 
-`LlamaIndexEmbedding` wraps any embedder as a llama-index `BaseEmbedding`, so llama-index retrievers and
-pipelines use exactly the same vectors as the index.
+`LlamaIndexEmbedding` (in rag/llama_embedding.py, importable from here without paying llama-index's import
+time until used) wraps any embedder as a llama-index `BaseEmbedding`, so llama-index retrievers and
+pipelines use exactly the same vectors as the index. `CachedEmbedder` keeps the vectors of recent texts
+(query path).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 import math
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
 
@@ -52,6 +57,7 @@ __all__ = [
     "Embedder",
     "MiniLMEmbedder",
     "OpenAIEmbedder",
+    "CachedEmbedder",
     "LlamaIndexEmbedding",
     "ModelIntegrityError",
     "make_embedder",
@@ -127,8 +133,11 @@ def _default_tokenizer_path() -> Path:
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 on onnxruntime (CPU, offline). See the module docstring for the model's origin.
 
-    `batch_size`: texts per onnxruntime call (8 measured fastest on 2 cores for ~110-token chunks).
-    `threads`: onnxruntime intra-op threads; 0 lets onnxruntime choose (one per physical core).
+    `batch_size`: texts per onnxruntime call. `threads`: onnxruntime intra-op threads, 0 = one per
+    physical core. Defaults measured on this 2-core machine kind (benchmarks/embedder_speed.py, 12
+    interleaved runs while other processes shared the cores): for ~110-token chunks batch 4-8 are best
+    (16 is slower), batch 4 is ~1.4x faster than batch 1 on short sentences; 2 threads reach 31-36
+    chunks/s when the cores are free vs 19 with 1 thread, and are about even (median 16-19) when shared.
     `model_path` / `tokenizer_path`: override the packaged files (the model's sha256 is still checked
     against `expected_sha256`). `sort_by_length`: batch texts of similar length together (less padding).
     `allow_spinning`: let onnxruntime's idle worker threads busy-wait (off: see the comment in __init__).
@@ -141,7 +150,7 @@ class MiniLMEmbedder:
 
     def __init__(
         self,
-        batch_size: int = 8,
+        batch_size: int = 4,
         threads: int = 0,
         *,
         model_path: str | Path | None = None,
@@ -190,8 +199,8 @@ class MiniLMEmbedder:
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only
-        # Spinning worker threads win a little on an idle machine but lose badly when the cores are
-        # shared (UI, Chroma, another process): measured 4.4 vs 8.7 chunks/s with 2 threads under load.
+        # Spinning worker threads win a little on an idle machine (33 vs 31 chunks/s) but lose badly when
+        # the cores are shared (UI, Chroma, other processes): median 12 vs 16 chunks/s, worst 8 vs 14.
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if allow_spinning else "0")
         self._session = ort.InferenceSession(
             str(self.model_path), sess_options=options, providers=["CPUExecutionProvider"]
@@ -336,22 +345,35 @@ class CachedEmbedder:
     """
 
     def __init__(self, inner: Embedder, size: int = 4096):
+        if size < 1:
+            raise ValueError(f"size must be >= 1, got {size}")
         self.inner, self.size = inner, size
-        self.name, self.dim = inner.name, inner.dim
+        self.name = inner.name
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the UI serves several questions at once
+
+    @property
+    def dim(self) -> int:
+        # Read through: OpenAIEmbedder learns its dim with a request, not at construction.
+        return self.inner.dim
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if missing:
-            for text, vector in zip(missing, self.inner.embed(missing)):
-                self._vectors[text] = vector
-        for text in texts:
-            self._vectors.move_to_end(text)
-        while len(self._vectors) > self.size:
-            self._vectors.popitem(last=False)
+        texts = _check_texts(texts)
         if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._vectors[t] for t in texts])
+            return np.empty((0, self.dim), dtype=np.float32)
+        with self._lock:
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:  # embedded outside the lock, so one slow batch does not block cached lookups
+            found.update(zip(missing, self.inner.embed(missing)))
+        out = np.stack([found[t] for t in texts])  # built before eviction: texts may exceed `size`
+        with self._lock:
+            for text in dict.fromkeys(texts):
+                self._vectors[text] = found[text]
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return out
 
 
 def make_embedder(settings: "Settings") -> Embedder:

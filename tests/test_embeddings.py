@@ -20,6 +20,7 @@ import pytest
 
 from rag.embeddings import (
     MODEL_SHA256,
+    CachedEmbedder,
     Embedder,
     LlamaIndexEmbedding,
     MiniLMEmbedder,
@@ -178,6 +179,39 @@ def test_bad_arguments():
         MiniLMEmbedder(batch_size=0)
     with pytest.raises(ValueError):
         MiniLMEmbedder(threads=-1)
+
+
+# --- CachedEmbedder -------------------------------------------------------------------------------
+
+
+class _Counting:
+    def __init__(self, inner):
+        self.inner, self.name, self.dim, self.seen = inner, inner.name, inner.dim, []
+
+    def embed(self, texts):
+        self.seen.extend(texts)
+        return self.inner.embed(texts)
+
+
+def test_cached_embedder_same_vectors_fewer_calls(minilm):
+    counting = _Counting(minilm)
+    cached = CachedEmbedder(counting, size=3)
+    assert isinstance(cached, Embedder) and (cached.name, cached.dim) == (minilm.name, 384)
+    texts = ["Geneva", "Kiev", "Berlin", "Geneva", "Moscow", "Washington"]  # more than `size`
+    out = cached.embed(texts)
+    np.testing.assert_allclose(out, minilm.embed(texts), atol=1e-5)
+    assert counting.seen == ["Geneva", "Kiev", "Berlin", "Moscow", "Washington"]
+    counting.seen.clear()
+    np.testing.assert_allclose(cached.embed(["Washington", "Kiev"]), minilm.embed(["Washington", "Kiev"]), atol=1e-5)
+    assert counting.seen == ["Kiev"]  # the 3 most recent were kept, Kiev was evicted
+    assert cached.embed([]).shape == (0, 384)
+
+
+def test_cached_embedder_does_not_probe_the_endpoint_early(server):
+    emb = CachedEmbedder(OpenAIEmbedder("local-model", server.base_url, None, timeout=5))
+    assert server.requests == []  # wrapping an endpoint must not cost a request
+    assert emb.embed(["a", "b"]).shape == (2, FAKE_DIM)
+    assert emb.dim == FAKE_DIM
 
 
 # --- make_embedder --------------------------------------------------------------------------------
