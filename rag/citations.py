@@ -1,0 +1,437 @@
+"""Verify a model's citations while its answer streams, without ever rewriting text already sent.
+
+The model writes citation markers such as "[1]", "[1][2]", "[1, 2]" or "[1-3]", possibly split across
+stream deltas ("[", "1", "]"). `CitationStream` never passes them through as written:
+
+- the sentence text goes out as it arrives; whitespace is held back until the next character shows
+  whether a marker follows ("Geneva [1]." goes out as "Geneva.");
+- markers are held back; when the sentence ends (decided by `rag.spans.sentence_spans` on the text
+  seen so far plus the next character, or at `finish`), its citations are verified and only the
+  verified ones are emitted, as " [n]" after the sentence;
+- the concatenation of everything `feed` and `finish` return is the final answer text, exactly.
+
+Verification of a sentence citing passage n (numbered 1..k as in the prompt):
+- n outside 1..k: dropped ("points to no passage");
+- the best-supporting span inside passage n is the sentence span (or window of two adjacent sentence
+  spans, all from `sentence_spans` over the article within the passage) covering the largest share
+  of the answer sentence's content-term weight (`TermWeights.coverage`). It supports the sentence
+  when that share is >= `SUPPORT_THRESHOLD` *and* the span contains every name and number of the
+  sentence (`Claim.keys`: capitalised words other than the first, numbers; short acronyms such as
+  US/UK excepted). Then the citation is *kept* and quotes that exact span;
+- when no cited passage supports the sentence but another retrieved passage does, the citation is
+  *repaired*: the marker points to that passage's span instead;
+- otherwise the marker is *dropped* and the sentence is listed in `unsupported`.
+A sentence without any marker is checked against every passage (a citation found that way is counted
+as *added*); a sentence saying the articles do not answer is neither cited nor flagged.
+
+Markers in the emitted text number the distinct cited spans 1, 2, ... in order of first use (as the
+extractive answers do), so each marker names exactly one `Citation` and `Citation.marker` is unique.
+
+Why 0.5 and the names-and-numbers rule, measured on the dev set (first 24 questions of
+evals/qa.jsonl, seeds, k=5). Positives: the reference answers of the 18 answerable questions
+against their retrieved passages that contain the answer. Negatives: each reference answer against
+the passages retrieved for each *other* question that lack its facts (435 pairs).
+
+    threshold  coverage alone: positives  negatives   + names and numbers: positives  negatives
+    0.40                       17/18      20/435                           10/18      7/435
+    0.45                       15/18      14/435                            9/18      7/435
+    0.50                       14/18       7/435 (1.6%)                     9/18      0/435
+    0.55                        7/18       7/435                            7/18      0/435
+
+0.5 is the knee: above it half the supported answers are lost, below it false support doubles or
+triples. It is also the extractive answerer's original `min_support`. The names-and-numbers rule
+removes the remaining false support; the 5 positives it costs are reference answers that state a
+detail their best span lacks ("January" three times, "175", "Blinken"). With SmolLM2 it rejects
+sentences that coverage alone accepts: "... Lavrov on Wednesday in Geneva" (the article: Friday),
+"French President Emmanuel Macron said ..." (no article mentions Macron), "The Canadian Foreign
+Minister, Sergei Lavrov, ...". benchmarks/llm_citations.py counts a real model's citations.
+
+>>> from rag.schema import Passage
+>>> from rag.terms import TermWeights
+>>> article = "Blinken will meet Lavrov in Geneva on Friday. It rained."
+>>> cs = CitationStream([Passage("a.txt", 0, len(article), article, 1.0)], {"a.txt": article}.get,
+...                     TermWeights({}, 10))
+>>> "".join([cs.feed("They meet in Geneva on Friday ["), cs.feed("1]."), cs.feed(" [7] Paris won"), cs.finish()])
+'They meet in Geneva on Friday. [1] Paris won'
+>>> cs.citations[0].quote, cs.stats["kept"], cs.stats["dropped"], cs.unsupported
+('Blinken will meet Lavrov in Geneva on Friday.', 1, 1, ['Paris won'])
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rag.prompts import is_refusal
+from rag.schema import Citation, Passage
+from rag.spans import sentence_spans
+from rag.terms import TermWeights, content_terms, tokens
+
+SUPPORT_THRESHOLD = 0.5  # least share of a sentence's content-term weight its cited span must cover
+WINDOW = 2  # a citation may quote up to this many adjacent sentences
+
+_WORD = r"(?:passages?|sources?|refs?)"
+_SEP = r"(?:,|;|&|-|–|and)"
+_MARKER = re.compile(
+    rf"\[\s*(?:{_WORD}\s*)?\d{{1,3}}(?:\s*{_SEP}\s*(?:{_WORD}\s*)?\d{{1,3}})*\s*\]", re.IGNORECASE
+)
+_MARKER_CHARS = re.compile(r"[\w\s,;&\-–]*")
+_MARKER_WORDS = ("passage", "passages", "source", "sources", "ref", "refs", "and")
+_MAX_MARKER = 40  # a "[" followed by more than this is text, not a marker
+_MAX_RANGE = 10
+_KEY_WORD = re.compile(r"\b\w\w+\b")  # the words rag.terms tokenises
+_SOURCE_MENTION = re.compile(r"\(?\bsources?\s*:\s*[\w.#/-]+\)?", re.IGNORECASE)
+
+
+def parse_marker(text: str) -> list[int] | None:
+    """The passage numbers of a complete marker, or None when `text` is not one.
+
+    >>> parse_marker("[1]"), parse_marker("[1, 3]"), parse_marker("[Passage 2-4]"), parse_marker("[a]")
+    ([1], [1, 3], [2, 3, 4], None)
+    """
+    if not _MARKER.fullmatch(text):
+        return None
+    numbers: list[int] = []
+    pieces = re.findall(r"\d+|[-–]", text)
+    i = 0
+    while i < len(pieces):
+        if pieces[i] in "-–":
+            i += 1
+            continue
+        n = int(pieces[i])
+        if i + 2 < len(pieces) and pieces[i + 1] in "-–" and pieces[i + 2].isdigit():
+            m = int(pieces[i + 2])
+            numbers.extend(range(n, m + 1) if n <= m <= n + _MAX_RANGE else [n, m])
+            i += 3
+        else:
+            numbers.append(n)
+            i += 1
+    return numbers
+
+
+def could_be_marker(text: str) -> bool:
+    """Could `text` (starting with "[") still grow into a marker? Errs on the side of yes: a false
+    yes only delays the text until the closing "]" shows it is not a marker.
+
+    >>> could_be_marker("["), could_be_marker("[1, "), could_be_marker("[pass"), could_be_marker("[Reuters")
+    (True, True, True, False)
+    """
+    if len(text) > _MAX_MARKER or not text.startswith("[") or not _MARKER_CHARS.fullmatch(text[1:]):
+        return False
+    body = text[1:].lower()
+    words = list(re.finditer(r"[^\W\d_]+", body))
+    for i, word in enumerate(words):
+        typing = i == len(words) - 1 and word.end() == len(body)
+        ok = any(w.startswith(word.group()) for w in _MARKER_WORDS) if typing else word.group() in _MARKER_WORDS
+        if not ok:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What happened to one model marker (or to one unmarked sentence: marker None)."""
+
+    sentence: str
+    marker: int | None
+    outcome: str  # kept | repaired | dropped | added | unsupported
+    reason: str = ""
+    coverage: float = 0.0
+    citation: int | None = None  # the number emitted for it
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What an answer sentence asserts, lexically: its content terms, and its key terms (names and
+    numbers) which a supporting span must contain, every one of them.
+
+    >>> sorted(Claim.of("Blinken met Emmanuel Macron in Geneva on 21 January, the US said.").keys)
+    ['21', 'emmanuel', 'geneva', 'januari', 'macron']
+    >>> Claim.of("Troops are massed there. source: 003_146565a0d1ccb5d0.txt").terms
+    ['troop', 'mass']
+    """
+
+    terms: list[str]
+    keys: frozenset[str]
+
+    @classmethod
+    def of(cls, sentence: str) -> Claim:
+        sentence = _SOURCE_MENTION.sub(" ", sentence)  # "source: 003_x.txt" copied from the prompt
+        keys: set[str] = set()
+        for i, match in enumerate(_KEY_WORD.finditer(sentence)):
+            word = match.group()
+            if len(word) <= 3 and word.isupper():
+                continue  # US, UK, EU: written U.S., Britain, European Union just as often
+            if any(ch.isdigit() for ch in word) or (i > 0 and word[0].isupper()):
+                keys.update(content_terms(word))
+        return cls(content_terms(sentence), frozenset(keys))
+
+
+@dataclass(frozen=True)
+class Support:
+    coverage: float
+    span: _Span | None
+    missing: frozenset[str]  # key terms of the claim the span lacks
+
+
+@dataclass(frozen=True)
+class _Span:
+    source: str
+    start: int
+    end: int
+    tokens: frozenset[str]
+
+
+class CitationStream:
+    """Feed the model's text deltas; get back text that is safe to show now. See the module docstring."""
+
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        article_text: Callable[[str], str],
+        weights: TermWeights,
+        threshold: float = SUPPORT_THRESHOLD,
+    ) -> None:
+        self.passages = list(passages)
+        self.article_text = article_text
+        self.weights = weights
+        self.threshold = threshold
+        self.citations: list[Citation] = []
+        self.unsupported: list[str] = []
+        self.decisions: list[Decision] = []
+        self.stats = {"kept": 0, "repaired": 0, "dropped": 0, "added": 0}
+        self.refusals = 0  # sentences saying that the articles do not answer
+        self.supported = 0  # sentences with at least one verified citation
+        self._numbers: dict[tuple[str, int, int], int] = {}
+        self._spans: dict[int, list[_Span]] = {}
+        self._out: list[str] = []
+        self._sentence = ""  # the current sentence as emitted
+        self._markers: list[int] = []  # the model's markers in the current sentence
+        self._after_marker = False  # a marker came after the last text character
+        self._ws = ""  # held white space
+        self._held: str | None = None  # a possible marker being received
+        self._ws_before_held = ""
+        self._gap = ""  # white space that preceded the sentence's markers (a separator of last resort)
+        self._finished = False
+
+    @property
+    def text(self) -> str:
+        """Everything emitted so far."""
+        return "".join(self._out)
+
+    # --- streaming ----------------------------------------------------------------------------
+    def feed(self, delta: str) -> str:
+        """Take a delta of model text; return the text that can be shown now (maybe "")."""
+        if self._finished:
+            raise RuntimeError("feed() after finish()")
+        out: list[str] = []
+        for ch in delta or "":
+            self._char(ch, out)
+        return self._emit(out)
+
+    def finish(self) -> str:
+        """The model is done: flush what is held, verify the last sentence; return the rest of the text."""
+        if self._finished:
+            return ""
+        out: list[str] = []
+        if self._held is not None and parse_marker(self._held + "]") is not None:
+            self._char("]", out)  # a marker cut off by the end of the reply (e.g. max_tokens): "[1"
+        self._release_held(out)
+        if self._sentence or self._markers:
+            out.append(self._close())
+        self._ws = ""  # trailing white space is not part of the answer
+        self._finished = True
+        return self._emit(out)
+
+    def _emit(self, out: list[str]) -> str:
+        piece = "".join(out)
+        if piece:
+            self._out.append(piece)
+        return piece
+
+    def _char(self, ch: str, out: list[str]) -> None:
+        if self._held is not None:
+            candidate = self._held + ch
+            numbers = parse_marker(candidate)
+            if numbers is not None:
+                self._markers.extend(numbers)
+                self._gap = self._gap or self._ws_before_held
+                self._held, self._ws_before_held = None, ""
+                self._after_marker = True
+                return
+            if could_be_marker(candidate):
+                self._held = candidate
+                return
+            self._release_held(out)  # it was text after all
+            self._char(ch, out)
+            return
+        if ch.isspace():
+            self._ws += ch
+        elif ch == "[":
+            self._held, self._ws_before_held, self._ws = "[", self._ws, ""
+        else:
+            self._text(ch, out)
+
+    def _release_held(self, out: list[str]) -> None:
+        """A held "[..." turned out not to be a marker: emit it as text."""
+        if self._held is None:
+            return
+        held, self._held = self._held, None
+        self._ws, self._ws_before_held = self._ws_before_held, ""
+        self._text("[", out)
+        for ch in held[1:]:
+            self._char(ch, out)
+
+    def _text(self, ch: str, out: list[str]) -> None:
+        if self._sentence and (self._ws or self._after_marker) and self._starts_sentence(self._ws or " ", ch):
+            out.append(self._close())
+            out.append(self._ws or self._gap or " ")
+            self._ws = self._gap = ""
+            self._sentence = ch
+            out.append(ch)
+            return
+        piece = (self._ws if (self._sentence or self._out or out) else "") + ch
+        self._ws, self._gap, self._after_marker = "", "", False
+        self._sentence += piece if self._sentence else piece.lstrip()
+        out.append(piece)
+
+    def _starts_sentence(self, gap: str, ch: str) -> bool:
+        """Does `ch`, after `gap`, begin a new sentence? Decided by the one sentence splitter."""
+        probe = self._sentence + gap + ch
+        spans = sentence_spans(probe)
+        return len(spans) >= 2 and spans[-1][0] == len(probe) - 1
+
+    # --- verification -------------------------------------------------------------------------
+    def _close(self) -> str:
+        sentence, markers = self._sentence.strip(), self._markers
+        self._sentence, self._markers, self._after_marker = "", [], False
+        numbers = self.verify(sentence, markers)
+        if numbers:
+            self.supported += 1
+        return (" " if sentence else "") + "".join(f"[{n}]" for n in numbers) if numbers else ""
+
+    def verify(self, sentence: str, markers: Sequence[int]) -> list[int]:
+        """Check one sentence and its model markers; record the outcome; return the citation numbers
+        to show after it (empty when nothing supports it)."""
+        markers = list(dict.fromkeys(markers))
+        if not sentence or is_refusal(sentence):
+            if sentence:
+                self.refusals += 1
+            for m in markers:
+                self._decide(sentence, m, "dropped", "no sentence to support" if not sentence else "refusal sentence")
+            return []
+        claim = Claim.of(sentence)
+        if not markers:
+            if not claim.terms:
+                return []  # e.g. "1." of a numbered list: nothing to support
+            best = self._best(claim, range(len(self.passages)))
+            if self._holds(best):
+                number = self._cite(best.span)
+                self._decide(sentence, None, "added", "uncited sentence supported", best.coverage, number)
+                return [number]
+            self._decide(sentence, None, "unsupported", "uncited; " + self._why(best), best.coverage)
+            self.unsupported.append(sentence)
+            return []
+        numbers: list[int] = []
+        failed: list[tuple[int, Support]] = []
+        checked: list[tuple[int, Support]] = []
+        for m in markers:
+            if not 1 <= m <= len(self.passages):
+                self._decide(sentence, m, "dropped", "points to no passage")
+            else:
+                checked.append((m, self._best(claim, [m - 1])))
+        # Several cited passages may share the names and numbers between them ("X met Y [1][2]"):
+        # each must cover enough of the sentence, all of them together must name every key term.
+        strong = [support for _, support in checked if support.span and support.coverage >= self.threshold]
+        together = frozenset().union(*(support.span.tokens for support in strong)) if strong else frozenset()
+        for m, support in checked:
+            if support.span and support.coverage >= self.threshold and claim.keys <= together:
+                number = self._cite(support.span)
+                numbers.append(number)
+                self._decide(sentence, m, "kept", "", support.coverage, number)
+            else:
+                failed.append((m, support))
+        if failed and not numbers:
+            tried = {m - 1 for m, _ in failed}
+            best = self._best(claim, [i for i in range(len(self.passages)) if i not in tried])
+            if self._holds(best):
+                number = self._cite(best.span)
+                numbers.append(number)
+                m, support = failed.pop(0)
+                self._decide(sentence, m, "repaired", f"passage {m}: {self._why(support)}; passage "
+                             f"{self._number_of(best.span)} covers {best.coverage:.2f}", best.coverage, number)
+        for m, support in failed:
+            self._decide(sentence, m, "dropped", f"passage {m}: {self._why(support)}", support.coverage)
+        if not numbers:
+            self.unsupported.append(sentence)
+        return list(dict.fromkeys(numbers))
+
+    def coverage_in(self, sentence: str, passage_number: int) -> float:
+        """How well passage `passage_number` (1-based) supports `sentence`: the coverage of its best span."""
+        return self._best(Claim.of(sentence), [passage_number - 1]).coverage
+
+    def supports(self, sentence: str, passage_number: int) -> bool:
+        """Would a citation of passage `passage_number` (1-based) for `sentence` be kept?"""
+        return self._holds(self._best(Claim.of(sentence), [passage_number - 1]))
+
+    def _holds(self, support: Support) -> bool:
+        return support.span is not None and support.coverage >= self.threshold and not support.missing
+
+    def _why(self, support: Support) -> str:
+        if support.span is None:
+            return "no passage to check"
+        if support.missing and support.coverage >= self.threshold:
+            return "does not mention " + ", ".join(sorted(support.missing))
+        return f"covers only {support.coverage:.2f} of the sentence"
+
+    def _number_of(self, span: _Span) -> int:
+        return next(i for i, p in enumerate(self.passages, 1)
+                    if p.source == span.source and p.start <= span.start and span.end <= p.end)
+
+    def _decide(self, sentence: str, marker: int | None, outcome: str, reason: str = "",
+                coverage: float = 0.0, citation: int | None = None) -> None:
+        if outcome in self.stats:
+            self.stats[outcome] += 1
+        self.decisions.append(Decision(sentence, marker, outcome, reason, coverage, citation))
+
+    def _candidates(self, index: int) -> list[_Span]:
+        """Sentence spans of passage `index` and windows of up to WINDOW adjacent ones."""
+        spans = self._spans.get(index)
+        if spans is None:
+            p = self.passages[index]
+            text = self.article_text(p.source)
+            singles = sentence_spans(text, p.start, p.end)
+            spans = []
+            for size in range(1, WINDOW + 1):
+                for i in range(len(singles) - size + 1):
+                    s, e = singles[i][0], singles[i + size - 1][1]
+                    spans.append(_Span(p.source, s, e, frozenset(tokens(text[s:e]))))
+            self._spans[index] = spans
+        return spans
+
+    def _best(self, claim: Claim, indices) -> Support:
+        """The best-supporting span among the given passages, ranked by: supports the claim
+        (coverage >= threshold and every name and number in it), covers enough, lacks fewer names
+        and numbers, coverage. Ties go to the earlier passage and to single sentences over windows
+        (they come first)."""
+        best = Support(0.0, None, frozenset(claim.keys))
+        rank: tuple = (False, False, -len(claim.keys) - 1, -1.0)
+        for index in indices:
+            for span in self._candidates(index):
+                coverage = self.weights.coverage(claim.terms, span.tokens)
+                missing = claim.keys - span.tokens
+                enough = coverage >= self.threshold
+                candidate = (enough and not missing, enough, -len(missing), round(coverage, 12))
+                if candidate > rank:
+                    best, rank = Support(coverage, span, frozenset(missing)), candidate
+        return best
+
+    def _cite(self, span: _Span) -> int:
+        key = (span.source, span.start, span.end)
+        number = self._numbers.get(key)
+        if number is None:
+            number = self._numbers[key] = len(self._numbers) + 1
+            quote = self.article_text(span.source)[span.start : span.end]
+            self.citations.append(Citation(number, span.source, span.start, span.end, quote))
+        return number

@@ -1,0 +1,274 @@
+"""rag.citations.CitationStream: markers held back and verified per sentence, text never rewritten.
+
+Tested the private-gpt way: a scripted model output is fed one character at a time (and in random
+chunk sizes); every emitted piece only ever extends what was emitted before, the concatenation is
+the final text, and each citation quotes its article exactly.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from rag.citations import SUPPORT_THRESHOLD, CitationStream, could_be_marker, parse_marker
+from rag.schema import Passage
+from rag.terms import TermWeights
+
+INTRO = "Wire report, Monday.\n\n"
+ARTICLES = {
+    "a.txt": INTRO
+    + "Blinken will meet Lavrov in Geneva on Friday. The talks are expected to last two hours. "
+    "White House press secretary Jen Psaki warned that an attack was imminent.",
+    "b.txt": "Ukraine estimates that about 100,000 Russian troops are massed on the border. "
+    "Washington announced 200 million dollars in additional security aid. The U.S. said the aid was defensive.",
+    "c.txt": "Canada's foreign minister Melanie Joly visited Kiev on Tuesday. She met President Zelensky.",
+}
+# Passage 1 is only part of a.txt (it starts after the intro): spans must stay inside it.
+P1_START = len(INTRO)
+PASSAGES = [
+    Passage("a.txt", P1_START, len(ARTICLES["a.txt"]), ARTICLES["a.txt"][P1_START:], 1.0),
+    Passage("b.txt", 0, len(ARTICLES["b.txt"]), ARTICLES["b.txt"], 0.9),
+    Passage("c.txt", 0, len(ARTICLES["c.txt"]), ARTICLES["c.txt"], 0.8),
+]
+WEIGHTS = TermWeights({}, 10)  # every term weighs the same: the tests reason in plain term counts
+
+
+def new_stream() -> CitationStream:
+    return CitationStream(PASSAGES, ARTICLES.__getitem__, WEIGHTS)
+
+
+def run(pieces: list[str]) -> tuple[CitationStream, list[str]]:
+    """Feed the pieces; check the never-rewritten invariant at every step; return the stream and
+    the cumulative texts shown after each step."""
+    cs = new_stream()
+    shown, history = "", []
+    for piece in pieces:
+        out = cs.feed(piece)
+        before = shown
+        shown += out
+        assert shown.startswith(before)  # only ever appended to
+        assert shown == cs.text
+        history.append(shown)
+    shown += cs.finish()
+    history.append(shown)
+    assert shown == cs.text
+    for prefix in history:
+        assert shown.startswith(prefix)
+    return cs, history
+
+
+def by_char(text: str) -> list[str]:
+    return list(text)
+
+
+def random_chunks(text: str, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    pieces, i = [], 0
+    while i < len(text):
+        n = rng.randint(1, 7)
+        pieces.append(text[i : i + n])
+        i += n
+    return pieces
+
+
+def assert_exact(cs: CitationStream) -> None:
+    for c in cs.citations:
+        assert c.quote == ARTICLES[c.source][c.start : c.end]
+        assert f"[{c.marker}]" in cs.text
+    assert len({c.marker for c in cs.citations}) == len(cs.citations)
+
+
+MODEL = (
+    "Blinken meets Lavrov in Geneva on Friday [1]. "
+    "About 100,000 Russian troops are massed on the border [2].\n\n"
+    "The talks should last two hours [1]"
+)
+
+
+def test_character_by_character_markers_are_verified_and_moved_after_the_sentence():
+    cs, history = run(by_char(MODEL))
+    assert cs.text == (
+        "Blinken meets Lavrov in Geneva on Friday. [1] "
+        "About 100,000 Russian troops are massed on the border. [2]\n\n"
+        "The talks should last two hours [3]"
+    )
+    assert [c.quote for c in cs.citations] == [
+        "Blinken will meet Lavrov in Geneva on Friday.",
+        "Ukraine estimates that about 100,000 Russian troops are massed on the border.",
+        "The talks are expected to last two hours.",
+    ]
+    assert cs.stats == {"kept": 3, "repaired": 0, "dropped": 0, "added": 0}
+    assert cs.unsupported == []
+    assert_exact(cs)
+    # While "[1" was arriving nothing of the marker (or the space before it) was shown.
+    at = MODEL.index("[1]")
+    assert history[at - 1] == "Blinken meets Lavrov in Geneva on Friday"
+    assert history[at + 1] == history[at - 1]
+    # A marker is shown only once its sentence has ended and been verified.
+    assert all("[" not in h for h in history[: MODEL.index("About")])
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_chunk_sizes_give_the_same_answer(seed):
+    reference, _ = run(by_char(MODEL))
+    cs, _ = run(random_chunks(MODEL, seed))
+    assert cs.text == reference.text
+    assert cs.citations == reference.citations
+    assert cs.stats == reference.stats
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        ["Blinken meets Lavrov in Geneva on Friday ", "[", "1", "]", "."],
+        ["Blinken meets Lavrov in Geneva on Friday [", "1]."],
+        ["Blinken meets Lavrov in Geneva on Friday", " [1", "]", "."],
+        ["Blinken meets Lavrov in Geneva on Friday.", " ", "[", "1", "]"],
+        ["Blinken meets Lavrov in Geneva on Friday.[1]"],
+        ["Blinken meets Lavrov in Geneva on Friday [ 1 ]."],
+        ["Blinken meets Lavrov in Geneva on Friday [Passage 1]."],
+    ],
+)
+def test_markers_split_across_deltas_or_written_differently(pieces):
+    cs, _ = run(pieces)
+    assert cs.text == "Blinken meets Lavrov in Geneva on Friday. [1]"
+    assert cs.citations[0].quote == "Blinken will meet Lavrov in Geneva on Friday."
+    assert_exact(cs)
+
+
+def test_several_markers_in_one_sentence():
+    cs, _ = run(by_char("Blinken meets Lavrov on Friday and 100,000 troops are massed [1, 2]. Next [1][2]"))
+    # Each passage covers half of the sentence's terms (>= 0.5): both are kept, each on its own span.
+    assert cs.text == "Blinken meets Lavrov on Friday and 100,000 troops are massed. [1][2] Next"
+    assert [c.source for c in cs.citations] == ["a.txt", "b.txt"]
+    assert_exact(cs)
+    assert cs.unsupported == ["Next"] and cs.stats == {"kept": 2, "repaired": 0, "dropped": 2, "added": 0}
+
+
+def test_marker_in_the_middle_of_a_sentence_goes_to_its_end():
+    cs, _ = run(by_char("Blinken [1] meets Lavrov in Geneva on Friday. Psaki warned of an imminent attack [1]."))
+    assert cs.text == (
+        "Blinken meets Lavrov in Geneva on Friday. [1] Psaki warned of an imminent attack. [2]"
+    )
+    assert_exact(cs)
+
+
+def test_marker_to_a_passage_that_does_not_exist_is_dropped_and_the_sentence_flagged():
+    cs, _ = run(by_char("Blinken meets Lavrov in Geneva on Friday [9]. Psaki warned of an imminent attack [1]."))
+    assert cs.text == "Blinken meets Lavrov in Geneva on Friday. Psaki warned of an imminent attack. [1]"
+    assert cs.unsupported == ["Blinken meets Lavrov in Geneva on Friday."]
+    assert cs.stats["dropped"] == 1 and cs.stats["kept"] == 1
+    assert [d.reason for d in cs.decisions if d.outcome == "dropped"] == ["points to no passage"]
+    assert "[9]" not in cs.text
+
+
+def test_true_sentence_citing_the_wrong_passage_is_repaired():
+    sentence = "Washington announced 200 million dollars in security aid"
+    cs = new_stream()
+    assert cs.coverage_in(sentence, 1) < SUPPORT_THRESHOLD <= cs.coverage_in(sentence, 2)
+    cs, _ = run(by_char(sentence + " [1]."))
+    assert cs.text == sentence + ". [1]"
+    assert cs.citations[0].source == "b.txt"
+    assert cs.citations[0].quote == "Washington announced 200 million dollars in additional security aid."
+    assert cs.stats == {"kept": 0, "repaired": 1, "dropped": 0, "added": 0}
+    assert cs.unsupported == []
+
+
+def test_sentence_no_passage_supports_gets_no_marker_and_is_listed():
+    cs, _ = run(by_char("Blinken and Lavrov signed a peace treaty in Vienna [1]."))
+    assert cs.text == "Blinken and Lavrov signed a peace treaty in Vienna."
+    assert cs.citations == [] and cs.unsupported == ["Blinken and Lavrov signed a peace treaty in Vienna."]
+    assert cs.stats["dropped"] == 1 and cs.supported == 0
+
+
+def test_citation_may_quote_two_adjacent_sentences_inside_the_passage():
+    cs, _ = run(by_char("Blinken meets Lavrov in Geneva and the talks last two hours [1]."))
+    (c,) = cs.citations
+    assert c.quote == "Blinken will meet Lavrov in Geneva on Friday. The talks are expected to last two hours."
+    assert PASSAGES[0].start <= c.start < c.end <= PASSAGES[0].end
+    assert_exact(cs)
+
+
+def test_spans_stay_inside_the_cited_passage():
+    # "Wire report, Monday." is in a.txt but outside passage 1.
+    cs, _ = run(by_char("The wire report came on Monday [1]."))
+    assert cs.citations == []
+    assert cs.unsupported == ["The wire report came on Monday."]
+
+
+def test_same_span_cited_twice_reuses_its_number():
+    cs, _ = run(by_char("Blinken meets Lavrov in Geneva [1]. Lavrov meets Blinken on Friday in Geneva [1]."))
+    assert cs.text == "Blinken meets Lavrov in Geneva. [1] Lavrov meets Blinken on Friday in Geneva. [1]"
+    assert len(cs.citations) == 1
+
+
+def test_abbreviations_and_numbers_do_not_end_a_sentence():
+    cs, _ = run(by_char("The U.S. said the 200 million dollars of aid was defensive [2]."))
+    assert cs.text == "The U.S. said the 200 million dollars of aid was defensive. [1]"
+    assert cs.citations[0].source == "b.txt"
+
+
+def test_bracketed_words_are_text_not_markers():
+    cs, _ = run(by_char("[Reuters] Blinken meets Lavrov in Geneva on Friday [1]. See [note] here"))
+    assert cs.text.startswith("[Reuters] Blinken meets Lavrov in Geneva on Friday. [1] See [note] here")
+    assert_exact(cs)
+
+
+def test_marker_cut_off_at_the_end_still_counts():
+    cs, _ = run(by_char("Blinken meets Lavrov in Geneva on Friday [1"))  # e.g. max_tokens reached
+    assert cs.text == "Blinken meets Lavrov in Geneva on Friday [1]"
+    assert cs.citations[0].quote == "Blinken will meet Lavrov in Geneva on Friday."
+    assert cs.stats["kept"] == 1
+
+
+def test_unclosed_bracket_at_the_end_is_text():
+    cs, _ = run(by_char("Blinken meets Lavrov in Geneva on Friday [pass"))
+    assert cs.text == "Blinken meets Lavrov in Geneva on Friday [pass [1]"
+    assert cs.stats["added"] == 1  # no marker: the sentence found its support itself
+
+
+def test_uncited_sentence_is_checked_against_every_passage():
+    cs, _ = run(by_char("Melanie Joly visited Kiev on Tuesday. Nobody knows why"))
+    assert cs.text == "Melanie Joly visited Kiev on Tuesday. [1] Nobody knows why"
+    assert cs.citations[0].source == "c.txt"
+    assert cs.unsupported == ["Nobody knows why"]
+    assert cs.stats["added"] == 1
+
+
+def test_refusal_is_neither_cited_nor_flagged():
+    cs, _ = run(by_char("The indexed articles do not answer this question [1]."))
+    assert cs.text == "The indexed articles do not answer this question."
+    assert cs.citations == [] and cs.unsupported == [] and cs.refusals == 1
+
+
+def test_new_lines_end_sentences_and_are_kept():
+    cs, _ = run(by_char("- Blinken meets Lavrov in Geneva [1]\n- Jen Psaki warned of an attack [1]\n"))
+    assert cs.text == "- Blinken meets Lavrov in Geneva [1]\n- Jen Psaki warned of an attack [2]"
+    assert_exact(cs)
+
+
+def test_leading_and_trailing_white_space_is_not_emitted():
+    cs, _ = run(["  \n", "Blinken meets Lavrov in Geneva [1].", "  \n "])
+    assert cs.text == "Blinken meets Lavrov in Geneva. [1]"
+
+
+def test_only_markers_emit_nothing():
+    cs, _ = run(["[1]", " [2]"])
+    assert cs.text == "" and cs.citations == [] and cs.stats["dropped"] == 2
+
+
+@pytest.mark.parametrize(
+    "text, numbers",
+    [("[1]", [1]), ("[12]", [12]), ("[1,2]", [1, 2]), ("[1; 3]", [1, 3]), ("[1-3]", [1, 2, 3]),
+     ("[passages 1 and 2]", [1, 2]), ("[Source 4]", [4]), ("[1]x", None), ("[x1]", None), ("[1234]", None)],
+)
+def test_parse_marker(text, numbers):
+    assert parse_marker(text) == numbers
+
+
+def test_could_be_marker_rejects_long_or_foreign_brackets():
+    assert could_be_marker("[ 1 ,")
+    assert not could_be_marker("[" + "1" * 45)
+    assert not could_be_marker("[1]")  # complete ones are parsed, not extended
+    assert not could_be_marker("[see")
