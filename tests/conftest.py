@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 
 import rag  # noqa: F401  (sets the offline environment before anything else is imported)
-
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
-SHARED = Path(os.environ.get("RAG_SHARED_DIR", ROOT.parent / "shared"))
+from tests.paths import SEEDS
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS
+from tests.paths import SEEDS
 
 CHROMA = Path(sys.executable).with_name("chroma")
 

@@ -4,7 +4,7 @@ import unicodedata
 from rag.chunking import chunk_article, chunk_id
 from rag.schema import Article
 
-from conftest import SEEDS
+from tests.paths import SEEDS
 
 
 def _random_text(seed: int) -> str:

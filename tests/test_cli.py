@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SEEDS
+from tests.paths import ROOT, SEEDS
 
 RAG = [sys.executable, "-m", "rag.cli"]
 

@@ -5,7 +5,7 @@ from pydantic import ValidationError
 
 from rag.config import Settings
 
-from conftest import ROOT
+from tests.paths import ROOT
 
 
 def _env_names(settings_cls=Settings) -> set[str]:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import doctest
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from rag import documents
 from rag.documents import DocumentError, clean_text, discover, extract_html, load_file, source_name
+from tests.paths import SHARED
 
 PROJECT = Path(__file__).resolve().parents[1]
 SEEDS = PROJECT / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "documents"
-SHARED = Path(os.environ.get("RAG_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
 HTML_BENCH = SHARED / "benchmarks" / "html"
 
 BODY_A = "Moscow said on Tuesday that the talks would continue next week in Geneva."

@@ -16,7 +16,7 @@ from rag.schema import Passage
 from rag.spans import overlap
 from rag.terms import TermWeights, tokens
 
-from conftest import ROOT
+from tests.paths import ROOT
 
 DEV = [json.loads(line) for line in (ROOT / "evals" / "qa.jsonl").read_text(encoding="utf-8").splitlines()[:24]]
 

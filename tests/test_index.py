@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from conftest import ROOT
+from tests.paths import ROOT
 
 
 def _bm25_sources(engine):

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SEEDS
+from tests.paths import ROOT, SEEDS
 
 PROBE = r"""
 import ipaddress, json, sys
