@@ -11,9 +11,10 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
+
+from rag.progress import ingest_progress_bar
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEEDS = REPO_ROOT / "seeds"
@@ -29,24 +30,8 @@ def shared_dir() -> Path:
 
 
 def progress_bar(label: str, quiet: bool = False):
-    """A tqdm-backed callback for `Engine.ingest(progress=...)`."""
-    if quiet:
-        return None
-    from tqdm import tqdm
-
-    bar = None
-
-    def update(done: int, total: int, name: str) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, desc=label, unit="file", file=sys.stderr, leave=False)
-        bar.n = done
-        bar.set_postfix_str(name[-30:])
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return update
+    """A tqdm-backed callback for `Engine.ingest(progress=...)`, or None when quiet."""
+    return None if quiet else ingest_progress_bar(label)
 
 
 # What decides the chunks and vectors in an index. newsrag's incremental ingest re-embeds a file only

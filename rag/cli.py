@@ -12,6 +12,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from rag.offline import apply_offline_environment
+from rag.progress import ingest_progress_bar
 
 apply_offline_environment()
 
@@ -25,27 +26,9 @@ def _engine(args: argparse.Namespace):
     return Engine.open(corpus=args.corpus, index=args.index, **overrides)
 
 
-def _progress_bar(total_label: str):
-    from tqdm import tqdm
-
-    bar = None
-
-    def update(done: int, total: int, name: str) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, desc=total_label, unit="file", file=sys.stderr, leave=False)
-        bar.n = done
-        bar.set_postfix_str(name[-40:])
-        bar.refresh()
-        if done == total:
-            bar.close()
-
-    return update
-
-
 def cmd_ingest(args: argparse.Namespace) -> int:
     engine = _engine(args)
-    report = engine.ingest(args.paths or None, progress=None if args.quiet else _progress_bar("ingest"))
+    report = engine.ingest(args.paths or None, progress=None if args.quiet else ingest_progress_bar("ingest"))
     print(
         f"added {report.added}, updated {report.updated}, removed {report.removed}, "
         f"unchanged {report.unchanged}; {report.chunks} chunks embedded in {report.seconds:.1f} s"
