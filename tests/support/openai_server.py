@@ -42,6 +42,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any, Iterable, Literal
@@ -296,6 +297,12 @@ def _chunk(cid: str, model: str, delta: dict[str, Any], finish_reason: str | Non
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that gives up (timeout tests, fallbacks) resets the connection: expected, not news.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
     state: _State
 
 
