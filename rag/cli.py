@@ -52,7 +52,7 @@ def _format_answer(answer) -> str:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     engine = _engine(args)
-    if engine.index.count() == 0:
+    if engine.chunk_count() == 0:
         print(f"rag: the index is empty; ingesting {engine.settings.corpus} first", file=sys.stderr)
         engine.ingest()
     filters = {"source": args.source if len(args.source) > 1 else args.source[0]} if args.source else None

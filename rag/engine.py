@@ -132,6 +132,10 @@ class Engine:
             text = self._articles[source] = found.text
         return text
 
+    def chunk_count(self) -> int:
+        """Number of indexed chunks (0: nothing ingested yet)."""
+        return self.index.count()
+
     def articles(self) -> list[dict[str, Any]]:
         """The indexed articles: source, title, chunk count."""
         return [

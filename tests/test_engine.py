@@ -65,3 +65,8 @@ def test_jsonl_articles_are_searchable_with_metadata(make_engine):
     answer = engine.ask("Where did the summit end without agreement?")
     assert answer.citations and answer.citations[0].source == "feed.jsonl#1"
     assert engine.retrieve("soybean harvest", k=1, filters={"outlet": "Wire"})[0].source == "feed.jsonl#1"
+
+
+def test_chunk_count_tells_an_empty_index_from_an_ingested_one(make_engine, seeds_engine):
+    assert make_engine().chunk_count() == 0
+    assert seeds_engine.chunk_count() == sum(a["chunks"] for a in seeds_engine.articles()) > 0

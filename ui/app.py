@@ -269,7 +269,7 @@ def command(args: argparse.Namespace) -> int:
     options = parser.parse_args(getattr(args, "rest", None) or [])
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     engine = Engine.open(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None))
-    if engine.index.count() == 0:
+    if engine.chunk_count() == 0:
         log.info("the index is empty: ingesting %s first", engine.settings.corpus)
         engine.ingest()
     build_app(engine).launch(**launch_kwargs(engine, options.host, options.port))
