@@ -6,12 +6,16 @@ How a sentence earns its place (calibrated on the dev questions in evals/qa.json
    question's idf-weighted content terms the sentence contains (rag.terms), with a little credit for
    terms elsewhere in its passage ("he said" after a sentence naming Lavrov).
 2. Answer-type checks, which turn away sentences that match the topic but cannot be the answer:
-   "how many / how much" needs a number; "what did <subject> <verb>" needs that verb (reporting
-   verbs such as "say" excepted).
+   "how many / how much" needs a number; "when" a date; "who" a name the question does not contain;
+   a question naming a year rules out sentences that name only other years; "what did <subject>
+   <verb>" needs that verb (reporting verbs such as "say" excepted). The best `CANDIDATES` that pass
+   go on.
 3. Support: 0.3 * lexical support + 0.7 * cosine(question, sentence) with the same MiniLM embedder as
    retrieval, which carries paraphrases ("massed" / "concentrated") that terms miss.
-4. Refusal: when no candidate reaches `min_support`, or when the question names someone or something
-   (a capitalised word) that no indexed chunk mentions at all.
+4. Selection: up to `max_answer_sentences` within `NEAR_BEST` of the best, the best sentence of each
+   article before second sentences of one article (multi-article questions cite several articles).
+5. Refusal: when no candidate reaches `min_support`, or when the question names someone or something
+   (a capitalised content word, stop words aside) that no indexed chunk mentions at all.
 Deterministic, no generative model.
 """
 
@@ -26,20 +30,29 @@ import numpy as np
 from rag.prompts import REFUSAL_TEXT
 from rag.schema import Answer, Citation, Passage
 from rag.spans import sentence_spans
-from rag.terms import TermWeights, content_terms, tokens
+from rag.terms import STOPWORDS, TermWeights, content_terms, tokens
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
 PASSAGE_CREDIT = 0.25  # weight of question terms found in the passage but not in the sentence
 LEXICAL_WEIGHT = 0.3  # support = 0.3 * lexical + 0.7 * cosine
-CANDIDATES = 8  # sentences (best lexical first) that get embedded and checked
-NEAR_BEST = 0.85  # also keep sentences scoring at least this share of the best one
+CANDIDATES = 8  # sentences (best lexical first, answer-type checks passed) that get embedded
+NEAR_BEST = 0.8  # also keep sentences scoring at least this share of the best one
 
 _HOW_MANY = re.compile(r"^\s*how (many|much)\b", re.I)
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?)\b",
     re.I,
 )
+_WHO = re.compile(r"^\s*who(?:m|se)?\b", re.I)
+_WHEN = re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month)\b|\b(?:release|premiere) date\b", re.I)
+_DATE = re.compile(
+    r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
+    r"|\b(?:today|yesterday|tomorrow|week|month|year|ago|spring|summer|autumn|fall|winter)\b",
+    re.I,
+)
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_NAME = re.compile(r"\b[A-Z][\w'-]*")
 # "What did Blinken and Lavrov agree on ...": the auxiliary, then the subject, then the verb.
 _WH_AUX = re.compile(r"^\s*(?:what|which|who|whom)\b(?:\s+\w+)?\s+(?:did|does|do|will|would|has|have|had)\s+(.*)$", re.I)
 _SUBJECT_GLUE = frozenset("the a an and of its his her their".split())
@@ -99,7 +112,28 @@ def question_verb(question: str) -> str | None:
 def unknown_names(question: str, weights: TermWeights) -> list[str]:
     """Capitalised words of the question (not its first word) that no indexed chunk contains."""
     words = re.findall(r"\b[A-Z][\w-]*", question)[1:] if question[:1].isupper() else re.findall(r"\b[A-Z][\w-]*", question)
+    words = [w for w in words if w.lower() not in STOPWORDS]  # "The Crown", "No 1": stop words are never indexed
     return [w for w in words if all(weights.df.get(t, 0) == 0 for t in tokens(w)) and tokens(w)]
+
+
+def new_names(question: str, sentence: str) -> list[str]:
+    """Capitalised words of the sentence that the question does not contain (stop words aside).
+
+    >>> new_names("Who directed The Avengers?", "The Avengers were directed by Joss Whedon.")
+    ['Joss', 'Whedon']
+    """
+    asked = set(tokens(question))
+    return [w for w in _NAME.findall(sentence) if w.lower() not in STOPWORDS and not set(tokens(w)) <= asked]
+
+
+def diverse_first(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
+    """The best sentence of each source first (best first), then the others: with a limit on answer
+    sentences, a multi-article answer cites several articles instead of two sentences of one."""
+    firsts: dict[str, int] = {}
+    for i, s in enumerate(sentences):
+        firsts.setdefault(s.source, i)
+    order = sorted(range(len(sentences)), key=lambda i: (firsts[sentences[i].source] != i, i))
+    return [sentences[i] for i in order]
 
 
 def cited_text(sentences: list[ScoredSentence]) -> tuple[str, list[Citation]]:
@@ -118,6 +152,13 @@ class ExtractiveAnswerer:
     def _fits(self, question: str, sentence: ScoredSentence, verb: str | None) -> bool:
         if _HOW_MANY.match(question) and not _NUMBER.search(sentence.quote):
             return False
+        if _WHEN.search(question) and not _DATE.search(sentence.quote):
+            return False
+        years = set(_YEAR.findall(question))
+        if years and (mentioned := set(_YEAR.findall(sentence.quote))) and not mentioned & years:
+            return False  # "Who won Wimbledon in 2021?": a sentence about 2018 is not the answer
+        if _WHO.match(question) and not new_names(question, sentence.quote):
+            return False
         return verb is None or verb in tokens(sentence.quote)
 
     def select(self, question: str, passages: list[Passage], article_text: Callable[[str], str]) -> list[ScoredSentence]:
@@ -125,8 +166,8 @@ class ExtractiveAnswerer:
         if unknown_names(question, self.weights):
             return []
         verb = question_verb(question)
-        ranked = score_sentences(question, passages, article_text, self.weights)[:CANDIDATES]
-        candidates = [s for s in ranked if self._fits(question, s, verb)]
+        ranked = score_sentences(question, passages, article_text, self.weights)
+        candidates = [s for s in ranked if self._fits(question, s, verb)][:CANDIDATES]
         if not candidates:
             return []
         vectors = self.embed([question] + [s.quote for s in candidates])
@@ -139,9 +180,10 @@ class ExtractiveAnswerer:
         if blended[0].score < self.min_support:
             return []
         floor = max(self.min_support, NEAR_BEST * blended[0].score)
+        eligible = diverse_first([s for s in blended if s.score >= floor])
         chosen: list[ScoredSentence] = []
-        for s in blended:
-            if len(chosen) == self.max_sentences or s.score < floor:
+        for s in eligible:
+            if len(chosen) == self.max_sentences:
                 break
             if all((s.source, s.quote) != (c.source, c.quote) for c in chosen):
                 chosen.append(s)

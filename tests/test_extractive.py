@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from rag.extractive import ExtractiveAnswerer, cited_text, question_verb, unknown_names, ScoredSentence
+from rag.extractive import ExtractiveAnswerer, cited_text, diverse_first, new_names, question_verb, unknown_names, ScoredSentence
 from rag.schema import Passage
 from rag.spans import overlap
 from rag.terms import TermWeights, tokens
@@ -80,6 +80,19 @@ def test_unknown_names_are_capitalised_words_absent_from_the_index():
     weights = TermWeights({"blinken": 3, "lavrov": 2}, documents=10)
     assert unknown_names("What did Macron tell Blinken?", weights) == ["Macron"]
     assert unknown_names("Where did Blinken meet Lavrov?", weights) == []
+    # stop words are never indexed: "The" in a title is no unknown name
+    assert unknown_names("Who directed The Blinken Story?", weights) == ["Story"]
+
+
+def test_new_names_are_capitalised_words_the_question_lacks():
+    assert new_names("Who directed The Avengers?", "The Avengers were directed by Joss Whedon.") == ["Joss", "Whedon"]
+    assert new_names("Who is the CEO of Google?", "The CEO of Google.") == []
+
+
+def test_diverse_first_puts_each_article_best_sentence_first():
+    a1, a2, b1 = (ScoredSentence(src, i, i + 1, q, 1, sc) for src, i, q, sc in
+                  [("a", 0, "A1", 0.9), ("a", 5, "A2", 0.8), ("b", 0, "B1", 0.7)])
+    assert diverse_first([a1, a2, b1]) == [a1, b1, a2]
 
 
 def _answerer(texts):
@@ -99,6 +112,25 @@ def test_how_many_questions_need_a_number():
     passage = Passage("a.txt", 0, len(text), text, 1.0)
     answer = _answerer([text]).answer("How many troops did Russia send to the border?", [passage], {"a.txt": text}.get)
     assert [c.quote for c in answer.citations] == ["Russia sent 100,000 troops to the border."]
+
+
+def _ask(question, text):
+    passage = Passage("a.txt", 0, len(text), text, 1.0)
+    return [c.quote for c in _answerer([text]).answer(question, [passage], {"a.txt": text}.get).citations]
+
+
+def test_when_questions_need_a_date_and_who_questions_a_new_name():
+    text = "Diablo was released to great fanfare. Diablo was released on May 15, 2012."
+    assert _ask("When was Diablo released?", text) == ["Diablo was released on May 15, 2012."]
+    text = "The Avengers was directed well. The Avengers was directed by Joss Whedon."
+    assert _ask("Who directed The Avengers?", text) == ["The Avengers was directed by Joss Whedon."]
+
+
+def test_a_question_year_rules_out_sentences_about_other_years():
+    text = "Kerber won the Wimbledon women's singles in 2018. Barty won the Wimbledon women's singles in 2021."
+    assert _ask("Who won the Wimbledon women's singles in 2021?", text) == [
+        "Barty won the Wimbledon women's singles in 2021."
+    ]
 
 
 def test_a_question_nothing_supports_is_refused():
