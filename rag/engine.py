@@ -163,10 +163,13 @@ class Engine:
         history: History | None = None,
         k: int | None = None,
         filters: dict[str, Any] | None = None,
+        *,
+        mode: str | None = None,
     ) -> Answer:
-        """Answer from the indexed articles; every citation quotes an exact article span."""
+        """Answer from the indexed articles; every citation quotes an exact article span.
+        `mode` ("auto", "extractive", "llm") overrides RAG_ANSWER_MODE for this question."""
         answer: Answer | None = None
-        for event in self.stream(question, history, k, filters):
+        for event in self.stream(question, history, k, filters, mode=mode):
             if isinstance(event, Answer):
                 answer = event
         assert answer is not None

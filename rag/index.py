@@ -29,15 +29,11 @@ from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.schema import Article, Chunk
 
-# Everything in node metadata stays out of the embedded and prompted text: we embed the chunk alone.
-_META_KEYS_HIDDEN = ["source", "file", "start", "end", "title", "date", "url", "outlet", "author", "format", "credit"]
-
-
 def _to_node(chunk: Chunk, file: str, embedding: list[float] | None = None):
     from llama_index.core.schema import TextNode
 
     meta: dict[str, Any] = {**chunk.meta, "source": chunk.source, "file": file, "start": chunk.start, "end": chunk.end}
-    hidden = sorted(set(_META_KEYS_HIDDEN) | set(meta))
+    hidden = sorted(meta)  # metadata stays out of the embedded and prompted text: the chunk alone counts
     return TextNode(
         id_=chunk.id,
         text=chunk.text,
