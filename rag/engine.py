@@ -32,7 +32,7 @@ from rag.retrieval import HybridRetriever
 from rag.schema import Answer, IngestReport, Passage
 from rag.terms import TermWeights
 
-Progress = Callable[[int, int, str], None]  # (files done, files total, current file)
+Progress = Callable[[int, int, str], None]  # (files done, files total, file just done)
 History = list[tuple[str, str]]  # [("user", "..."), ("assistant", "...")]
 
 
@@ -78,32 +78,45 @@ class Engine:
             seen: set[str] = set()
             pending: list[tuple[str, str, list]] = []  # changed files, written in groups
             pending_chars = 0
-            for done, path in enumerate(files):
+            finished = 0
+
+            def finish(names: list[str]) -> None:
+                # Progress counts files done: skipped, failed, or embedded and committed. Embedding is
+                # the slow part, so counting files read would race ahead and then stall.
+                nonlocal finished
+                for name in names:
+                    finished += 1
+                    if progress:
+                        progress(finished, len(files), name)
+
+            if progress:
+                progress(0, len(files), "")
+            for path in files:
                 name = documents.source_name(path, root)
                 seen.add(name)
-                if progress:
-                    progress(done, len(files), name)
                 try:
                     sha = hashlib.sha256(path.read_bytes()).hexdigest()
                     if known.get(name) == sha and name not in redo:
                         report.unchanged += 1
+                        finish([name])
                         continue
                     articles = documents.load_file(path, root)
                 except (documents.DocumentError, OSError) as error:
                     report.errors.append((name, str(error)))
+                    finish([name])
                     continue
                 pending.append((name, sha, articles))
                 pending_chars += sum(len(a.text) for a in articles)
                 if pending_chars >= self.settings.ingest_batch_chars:  # big batches, bounded loss on a kill
                     report.chunks += self._write(pending, known, report)
+                    finish([n for n, _, _ in pending])
                     pending, pending_chars = [], 0
             report.chunks += self._write(pending, known, report)
+            finish([n for n, _, _ in pending])
             if paths is None:
                 for name in sorted(set(known) - seen):
                     self.index.remove_file(name)
                     report.removed += 1
-            if progress:
-                progress(len(files), len(files), "")
             self.index.refresh_bm25()
             self._articles.clear()
             self._weights = None

@@ -76,3 +76,12 @@ def test_ask_takes_the_answer_mode_per_question(seeds_engine):
     answer = seeds_engine.ask("Where did Blinken meet Lavrov?", mode="llm")  # no endpoint configured
     assert answer.mode == "extractive" and "answered extractively" in answer.notice
     assert seeds_engine.ask("Where did Blinken meet Lavrov?", mode="extractive").notice == ""
+
+
+def test_ingest_progress_counts_every_file_once_up_to_the_total(make_engine):
+    engine = make_engine({"a.txt": "Alpha met Beta.", "b.txt": "", "c.txt": "Gamma met Delta."})
+    calls = []
+    engine.ingest(progress=lambda done, total, name: calls.append((done, total, name)))
+    assert calls[0] == (0, 3, "") and calls[-1][:2] == (3, 3)
+    assert [done for done, _, _ in calls] == [0, 1, 2, 3]
+    assert sorted(name for _, _, name in calls[1:]) == ["a.txt", "b.txt", "c.txt"]
