@@ -6,11 +6,12 @@ llama-index QueryFusionRetriever over the same stores, for llama-index pipelines
 path does the fusion here because importing llama-index costs 3.5 s (see rag.index).
 
 >>> rrf([["a", "b"], ["b", "c"]])
-[('b', 0.03252247488101534), ('a', 0.01639344262295082), ('c', 0.016129032258064516)]
+[('b', 0.03306010928961749), ('a', 0.016666666666666666), ('c', 0.01639344262295082)]
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,24 @@ def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
     return sorted(scores.items(), key=lambda pair: -pair[1])
 
 
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def same_years_first(question: str, passages: list[Passage]) -> list[Passage]:
+    """When the question names a year, passages that mention it come before those that do not
+    (each group keeps its fused order): news about the same event in another year is the most
+    common distractor ("2021 Super Bowl" vs 2022's).
+
+    >>> p = lambda text: Passage("a", 0, len(text), text, 0.0)
+    >>> [x.text for x in same_years_first("Who won in 2019?", [p("In 2018 A won."), p("In 2019 B won.")])]
+    ['In 2019 B won.', 'In 2018 A won.']
+    """
+    years = set(_YEAR.findall(question))
+    if not years:
+        return passages
+    return sorted(passages, key=lambda p: not (years & set(_YEAR.findall(p.text))))
+
+
 class HybridRetriever:
     """Vector + BM25 search over one `Index`, fused with RRF.
 
@@ -51,12 +70,12 @@ class HybridRetriever:
         term_hits = self.index.bm25_search(question, depth, filters)
         hits: dict[str, Hit] = {h.chunk_id: h for h in vector_hits + term_hits}
         fused = rrf([[h.chunk_id for h in vector_hits], [h.chunk_id for h in term_hits]])
-        passages = []
-        for chunk_id, score in fused[:k]:
+        candidates = []
+        for chunk_id, score in fused:
             hit = hits[chunk_id]
             text = self.article_text(hit.source)[hit.start : hit.end]
-            passages.append(Passage(hit.source, hit.start, hit.end, text, score, chunk_id))
-        return passages
+            candidates.append(Passage(hit.source, hit.start, hit.end, text, score, chunk_id))
+        return same_years_first(question, candidates)[:k]
 
     def as_llama_retriever(self, k: int = 5, filters: dict[str, Any] | None = None):
         """llama-index's QueryFusionRetriever (reciprocal rerank, one query, no LLM) over the index's

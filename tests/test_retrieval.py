@@ -57,3 +57,16 @@ def test_as_retriever_honours_filters(seeds_engine):
     only = "002_eeae8da8616f0ded.txt"
     nodes = seeds_engine.as_retriever(k=3, filters={"source": only}).retrieve("Lavrov rejected accusations")
     assert nodes and {n.node.metadata["source"] for n in nodes} == {only}
+
+
+def test_passages_naming_the_questions_year_come_first():
+    from rag.retrieval import same_years_first
+    from rag.schema import Passage
+
+    def p(text):
+        return Passage("a.txt", 0, len(text), text, 0.0)
+
+    ranked = [p("The 2022 final was in Qatar."), p("No year here."), p("The 2018 final was in Moscow.")]
+    assert [x.text for x in same_years_first("Where was the 2018 final?", ranked)] == [
+        "The 2018 final was in Moscow.", "The 2022 final was in Qatar.", "No year here."]
+    assert same_years_first("Where was the final?", ranked) == ranked
