@@ -16,7 +16,7 @@ whenever its recorded generation differs from the catalog's.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -188,7 +188,7 @@ class Index:
             query_embeddings=[embedding], n_results=depth, where=_chroma_where(filters), include=["metadatas", "distances"]
         )
         return [
-            Hit(chunk_id, m["source"], int(m["start"]), int(m["end"]), 1.0 - d)
+            Hit(chunk_id, m["source"], int(m["start"]), int(m["end"]), 1.0 - d, _article_meta(m))
             for chunk_id, m, d in zip(found["ids"][0], found["metadatas"][0], found["distances"][0])
         ]
 
@@ -208,7 +208,7 @@ class Index:
         tokens = bm25s.tokenize(question, stemmer=_stemmer(), token_pattern=_TOKEN_PATTERN, show_progress=False)
         docs, scores = bm25.retrieve(tokens, k=min(depth, len(corpus)), weight_mask=mask, show_progress=False)
         return [
-            Hit(doc["node_id"], doc["source"], int(doc["start"]), int(doc["end"]), float(score))
+            Hit(doc["node_id"], doc["source"], int(doc["start"]), int(doc["end"]), float(score), _article_meta(doc))
             for doc, score in zip(docs[0], scores[0])
             if score > 0  # bm25s fills k slots even with documents sharing no term with the query
         ]
@@ -262,6 +262,15 @@ class Hit:
     start: int
     end: int
     score: float
+    meta: dict[str, str] = field(default_factory=dict)  # the article's title, date, url, outlet, author
+
+
+_ARTICLE_META = ("title", "date", "url", "outlet", "author")
+
+
+def _article_meta(stored: dict[str, Any]) -> dict[str, str]:
+    """The article metadata among a stored chunk's fields (which also hold ids, offsets, node data)."""
+    return {key: str(stored[key]) for key in _ARTICLE_META if stored.get(key) not in (None, "")}
 
 
 _TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # llama-index BM25Retriever's default

@@ -74,7 +74,7 @@ class HybridRetriever:
         for chunk_id, score in fused:
             hit = hits[chunk_id]
             text = self.article_text(hit.source)[hit.start : hit.end]
-            candidates.append(Passage(hit.source, hit.start, hit.end, text, score, chunk_id))
+            candidates.append(Passage(hit.source, hit.start, hit.end, text, score, chunk_id, hit.meta))
         return same_years_first(question, candidates)[:k]
 
     def as_llama_retriever(self, k: int = 5, filters: dict[str, Any] | None = None):

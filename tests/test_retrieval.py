@@ -70,3 +70,8 @@ def test_passages_naming_the_questions_year_come_first():
     assert [x.text for x in same_years_first("Where was the 2018 final?", ranked)] == [
         "The 2018 final was in Moscow.", "The 2022 final was in Qatar.", "No year here."]
     assert same_years_first("Where was the final?", ranked) == ranked
+
+
+def test_passages_carry_their_articles_metadata(seeds_engine):
+    passages = seeds_engine.retrieve("Ambito Blinken written response", k=5, filters={"outlet": "Ambito"})
+    assert passages and all(p.meta.get("outlet") == "Ambito" for p in passages)
