@@ -80,8 +80,12 @@ class Settings(BaseSettings):
     def llm_configured(self) -> bool:
         return bool(self.openai_base_url and self.llm_model)
 
-    def resolved_answer_mode(self) -> Literal["extractive", "llm"]:
-        """`auto` means llm when a model endpoint is configured, else extractive."""
-        if self.answer_mode == "auto":
+    def resolved_answer_mode(self, mode: str | None = None) -> Literal["extractive", "llm"]:
+        """The mode that answers: `mode` (a per-question override) or RAG_ANSWER_MODE, where `auto`
+        means llm when a model endpoint is configured, else extractive."""
+        mode = mode or self.answer_mode
+        if mode not in ("auto", "extractive", "llm"):
+            raise ValueError(f"unknown answer mode {mode!r} (use auto, extractive or llm)")
+        if mode == "auto":
             return "llm" if self.llm_configured() else "extractive"
-        return self.answer_mode
+        return mode  # type: ignore[return-value]

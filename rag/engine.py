@@ -108,10 +108,10 @@ class Engine:
                 pending.append((name, sha, articles))
                 pending_chars += sum(len(a.text) for a in articles)
                 if pending_chars >= self.settings.ingest_batch_chars:  # big batches, bounded loss on a kill
-                    report.chunks += self._write(pending, known, report)
+                    self._write(pending, known, report)
                     finish([n for n, _, _ in pending])
                     pending, pending_chars = [], 0
-            report.chunks += self._write(pending, known, report)
+            self._write(pending, known, report)
             finish([n for n, _, _ in pending])
             if paths is None:
                 for name in sorted(set(known) - seen):
@@ -123,16 +123,16 @@ class Engine:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _write(self, pending: list[tuple[str, str, list]], known: dict[str, str], report: IngestReport) -> int:
+    def _write(self, pending: list[tuple[str, str, list]], known: dict[str, str], report: IngestReport) -> None:
+        """Index a group of changed files and count them in `report`."""
         if not pending:
-            return 0
-        embedded = self.index.sync_files(pending)
+            return
+        report.chunks += self.index.sync_files(pending)
         for name, _, _ in pending:
             if name in known:
                 report.updated += 1
             else:
                 report.added += 1
-        return embedded
 
     # --- reading --------------------------------------------------------------------------------
     def article(self, source: str) -> str:
@@ -203,14 +203,7 @@ class Engine:
         the model's citations are verified as it streams (rag.citations); if the endpoint fails, the
         answer is extractive with a notice. The deltas always concatenate to `Answer.text`."""
         question = self._check_question(question)
-        if mode not in (None, "auto", "extractive", "llm"):
-            raise ValueError(f"unknown answer mode {mode!r} (use auto, extractive or llm)")
-        if mode is None:
-            wanted = self.settings.resolved_answer_mode()
-        elif mode == "auto":
-            wanted = "llm" if self.settings.llm_configured() else "extractive"
-        else:
-            wanted = mode
+        wanted = self.settings.resolved_answer_mode(mode)
         client, notice = None, ""
         if wanted == "llm":
             try:

@@ -39,10 +39,7 @@ def filters_for(sources: Sequence[str] | None) -> dict[str, Any] | None:
 
 def resolved_mode(engine: Engine, mode: str | None) -> str:
     """What `auto` means right now: llm when a model endpoint is configured."""
-    mode = mode or engine.settings.answer_mode
-    if mode == "auto":
-        return "llm" if engine.settings.llm_configured() else "extractive"
-    return mode
+    return engine.settings.resolved_answer_mode(mode)
 
 
 def model_label(engine: Engine, mode: str | None) -> str:
