@@ -73,6 +73,7 @@ class Index:
         self.catalog = Catalog(self.dir / "catalog.sqlite")
         self._collection = self._open_collection()
         self._bm25 = None  # bm25s.BM25, loaded lazily
+        self._bm25_generation = -1  # the catalog generation self._bm25 was loaded for
 
     # --- opening --------------------------------------------------------------------------------
     def _open_collection(self):
@@ -224,11 +225,18 @@ class Index:
         return {t: int(per_term[i]) for t, i in bm25.vocab_dict.items() if i < len(per_term)}, int(bm25.scores["num_docs"])
 
     def _load_bm25(self):
+        """The BM25 index matching the catalog, loaded once per catalog generation (queries then cost
+        one SQLite read for the check, no file I/O)."""
+        generation = self.catalog.generation
+        if self._bm25 is not None and self._bm25_generation == generation:
+            return self._bm25
+        self._bm25 = None  # another generation: the files may have been rebuilt, by us or another engine
         self.refresh_bm25()
-        if self._bm25 is None and (self.dir / "bm25").exists():
+        if (self.dir / "bm25").exists():
             import bm25s
 
             self._bm25 = bm25s.BM25.load(str(self.dir / "bm25"), load_corpus=True, show_progress=False)
+            self._bm25_generation = generation
         return self._bm25
 
     def llama_retrievers(self, depth: int, filters: dict[str, Any] | None = None) -> list:

@@ -140,3 +140,13 @@ def test_an_index_built_with_other_chunking_is_flagged_then_rebuilt(make_engine)
     assert (report.added, report.unchanged) == (3, 0)
     assert all(len(c.text) <= 120 for c in resized.index.catalog.chunks())
     assert resized.retrieve("Where did Blinken meet Lavrov?", k=1)[0].source == "a.txt"
+
+
+def test_a_second_engine_on_the_same_index_sees_the_firsts_changes(make_engine):
+    writer = make_engine(ARTICLES)
+    writer.ingest()
+    reader = make_engine()  # same folders
+    assert "b.txt" in _bm25_sources(reader)
+    (writer.settings.corpus / "b.txt").unlink()
+    writer.ingest()  # rebuilds BM25 on disk; the reader's loaded copy is now stale
+    assert "b.txt" not in _bm25_sources(reader)
