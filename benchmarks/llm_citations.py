@@ -6,7 +6,7 @@
 
 Questions: the first 24 lines of evals/qa.jsonl (the dev set). For each, the engine retrieves k
 passages over seeds/ (index kept in .cache/bench/llm-citations), the model answers through
-rag.generative.LLMAnswerer (the same code as Engine.stream in llm mode), and the verifier's decisions
+rag.generative.GenerativeAnswerer with the extractive fallback (the same code as Engine.stream in llm mode), and the verifier's decisions
 are counted per model marker:
   kept      the cited passage supports the sentence (coverage >= rag.citations.SUPPORT_THRESHOLD)
   repaired  it does not, another retrieved passage does: the marker points there instead
@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 import rag  # noqa: E402,F401  (offline environment first)
 from rag.config import Settings  # noqa: E402
 from rag.engine import Engine  # noqa: E402
-from rag.generative import LLMAnswerer  # noqa: E402
+from rag.answering import WithFallback, final_reply  # noqa: E402
+from rag.generative import GenerativeAnswerer  # noqa: E402
 from rag.llm import LLMClient  # noqa: E402
-from rag.schema import Answer  # noqa: E402
 
 
 def dev_questions(path: Path, n: int) -> list[str]:
@@ -46,13 +46,14 @@ def run(base_url: str, model: str, questions: list[str], k: int, max_tokens: int
     engine.ingest()
     extractive = engine._extractive()
     client = LLMClient(base_url, api_key=None, model=model, timeout=120, max_retries=0, max_tokens=max_tokens)
-    answerer = LLMAnswerer(client, extractive.weights, extractive)
+    generative = GenerativeAnswerer(client, extractive.weights)
+    answerer = WithFallback(generative, extractive)
     totals: Counter = Counter()
     print(f"{'question':<60} kept repaired dropped added unsupported  answer")
     for question in questions:
         passages = engine.retrieve(question, k=k)
-        answer: Answer = answerer.answer(question, passages, engine.article)
-        verifier = answerer.last
+        answer = final_reply(answerer.stream(question, passages))
+        verifier = generative.last
         stats = Counter(verifier.stats)
         stats["unsupported"] = len(verifier.unsupported)
         stats["questions"] += 1

@@ -21,6 +21,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
+from rag.stats import percentile  # noqa: F401  - re-exported: evals.metrics.percentile
+
 
 class Span(Protocol):
     source: str
@@ -207,15 +209,6 @@ def mean(values: Iterable[float | None]) -> float | None:
     """Mean of the applicable values (None and NaN skipped); None when nothing applies."""
     kept = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
     return sum(kept) / len(kept) if kept else None
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0..100) by linear interpolation; None for no values."""
-    if not values:
-        return None
-    if len(values) == 1:
-        return float(values[0])
-    return statistics.quantiles(values, n=100, method="inclusive")[max(0, min(98, round(q) - 1))]
 
 
 # --- ragas, no model needed ------------------------------------------------------------------------

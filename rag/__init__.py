@@ -7,8 +7,12 @@ from rag.offline import apply_offline_environment
 
 apply_offline_environment()  # before any library that phones home is imported
 
+from rag.documents import SUPPORTED_SUFFIXES  # noqa: E402
 from rag.engine import Engine  # noqa: E402
 from rag.errors import NewsragError  # noqa: E402
-from rag.schema import Answer, Article, Chunk, Citation, IngestReport, Passage  # noqa: E402
+from rag.schema import Answer, Article, ArticleInfo, Chunk, Citation, IngestReport, Passage, Span  # noqa: E402
 
-__all__ = ["Engine", "NewsragError", "Answer", "Article", "Chunk", "Citation", "IngestReport", "Passage"]
+__all__ = [
+    "Engine", "NewsragError", "SUPPORTED_SUFFIXES",
+    "Answer", "Article", "ArticleInfo", "Chunk", "Citation", "IngestReport", "Passage", "Span",
+]

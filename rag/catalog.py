@@ -81,11 +81,14 @@ class Catalog:
         ):
             yield Article(source, text, json.loads(meta)), [tuple(c) for c in json.loads(chunks)]
 
-    def chunks(self) -> Iterator[Chunk]:
-        """Every indexed chunk, rebuilt from the stored article text and spans."""
-        for article, spans in self.articles():
-            for chunk_id, start, end in spans:
-                yield Chunk(article.source, start, end, article.text[start:end], chunk_id, article.meta)
+    def chunks(self) -> Iterator[tuple[Chunk, str]]:
+        """Every indexed chunk with the file it came from, rebuilt from the stored text and spans."""
+        for source, file, text, meta, chunks in self._db.execute(
+            "SELECT source, file, text, meta, chunks FROM articles ORDER BY source"
+        ):
+            article_meta = json.loads(meta)
+            for chunk_id, start, end in json.loads(chunks):
+                yield Chunk(source, start, end, text[start:end], chunk_id, article_meta), file
 
     def chunk_ids_by_file(self) -> dict[str, set[str]]:
         ids: dict[str, set[str]] = {}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 
 from rag.schema import Article, Chunk
-from rag.spans import Span, sentence_spans, split_long
+from rag.spans import Offsets, sentence_spans, split_long
 
 
 # Bump when a change to rag.spans or this module moves chunk boundaries: indexes built before are rebuilt.
@@ -29,9 +29,9 @@ def chunk_id(source: str, start: int, end: int, text: str) -> str:
     return digest[:24]
 
 
-def _pack(sentences: list[Span], chunk_chars: int) -> list[Span]:
+def _pack(sentences: list[Offsets], chunk_chars: int) -> list[Offsets]:
     """Greedily group consecutive sentences into spans of at most chunk_chars characters."""
-    groups: list[Span] = []
+    groups: list[Offsets] = []
     for s, e in sentences:
         if groups and e - groups[-1][0] <= chunk_chars:
             groups[-1] = (groups[-1][0], e)
@@ -43,7 +43,7 @@ def _pack(sentences: list[Span], chunk_chars: int) -> list[Span]:
 def chunk_article(article: Article, chunk_chars: int = 500) -> list[Chunk]:
     """Chunks of `article` in text order; each carries the article's metadata plus its source."""
     text = article.text
-    sentences: list[Span] = []
+    sentences: list[Offsets] = []
     for s, e in sentence_spans(text):
         sentences.extend(split_long(text, s, e, chunk_chars))
     chunks = []

@@ -13,7 +13,7 @@ stream deltas ("[", "1", "]"). `CitationStream` never passes them through as wri
 Verification of a sentence citing passage n (numbered 1..k as in the prompt):
 - n outside 1..k: dropped ("points to no passage");
 - the best-supporting span inside passage n is the sentence span (or window of two adjacent sentence
-  spans, all from `sentence_spans` over the article within the passage) covering the largest share
+  spans, all from `passage_sentences`) covering the largest share
   of the answer sentence's content-term weight (`TermWeights.coverage`). It supports the sentence
   when that share is >= `SUPPORT_THRESHOLD` *and* the span contains every name and number of the
   sentence (`Claim.keys`: capitalised words other than the first, numbers; short acronyms such as
@@ -49,8 +49,7 @@ Minister, Sergei Lavrov, ...". benchmarks/llm_citations.py counts a real model's
 >>> from rag.schema import Passage
 >>> from rag.terms import TermWeights
 >>> article = "Blinken will meet Lavrov in Geneva on Friday. It rained."
->>> cs = CitationStream([Passage("a.txt", 0, len(article), article, 1.0)], {"a.txt": article}.get,
-...                     TermWeights({}, 10))
+>>> cs = CitationStream([Passage("a.txt", 0, len(article), article, 1.0)], TermWeights({}, 10))
 >>> "".join([cs.feed("They meet in Geneva on Friday ["), cs.feed("1]."), cs.feed(" [7] Paris won"), cs.finish()])
 'They meet in Geneva on Friday. [1] Paris won'
 >>> cs.citations[0].quote, cs.stats["kept"], cs.stats["dropped"], cs.unsupported
@@ -60,12 +59,12 @@ Minister, Sergei Lavrov, ...". benchmarks/llm_citations.py counts a real model's
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.prompts import is_refusal
-from rag.schema import Citation, Passage
-from rag.spans import sentence_spans
+from rag.schema import Citation, Passage, Span
+from rag.spans import passage_sentences, sentence_spans
 from rag.terms import TermWeights, content_terms, tokens
 
 SUPPORT_THRESHOLD = 0.5  # least share of a sentence's content-term weight its cited span must cover
@@ -171,15 +170,15 @@ class Claim:
 @dataclass(frozen=True)
 class Support:
     coverage: float
-    span: _Span | None
+    span: _Candidate | None
     missing: frozenset[str]  # key terms of the claim the span lacks
 
 
 @dataclass(frozen=True)
-class _Span:
-    source: str
-    start: int
-    end: int
+class _Candidate(Span):
+    """A span a citation may quote: one sentence of a passage, or a window of adjacent ones."""
+
+    quote: str
     tokens: frozenset[str]
 
 
@@ -189,12 +188,10 @@ class CitationStream:
     def __init__(
         self,
         passages: Sequence[Passage],
-        article_text: Callable[[str], str],
         weights: TermWeights,
         threshold: float = SUPPORT_THRESHOLD,
     ) -> None:
         self.passages = list(passages)
-        self.article_text = article_text
         self.weights = weights
         self.threshold = threshold
         self.citations: list[Citation] = []
@@ -204,7 +201,7 @@ class CitationStream:
         self.refusals = 0  # sentences saying that the articles do not answer
         self.supported = 0  # sentences with at least one verified citation
         self._numbers: dict[tuple[str, int, int], int] = {}
-        self._spans: dict[int, list[_Span]] = {}
+        self._spans: dict[int, list[_Candidate]] = {}
         self._out: list[str] = []
         self._sentence = ""  # the current sentence as emitted
         self._markers: list[int] = []  # the model's markers in the current sentence
@@ -371,10 +368,6 @@ class CitationStream:
         """How well passage `passage_number` (1-based) supports `sentence`: the coverage of its best span."""
         return self._best(Claim.of(sentence), [passage_number - 1]).coverage
 
-    def supports(self, sentence: str, passage_number: int) -> bool:
-        """Would a citation of passage `passage_number` (1-based) for `sentence` be kept?"""
-        return self._holds(self._best(Claim.of(sentence), [passage_number - 1]))
-
     def _holds(self, support: Support) -> bool:
         return support.span is not None and support.coverage >= self.threshold and not support.missing
 
@@ -385,7 +378,7 @@ class CitationStream:
             return "does not mention " + ", ".join(sorted(support.missing))
         return f"covers only {support.coverage:.2f} of the sentence"
 
-    def _number_of(self, span: _Span) -> int:
+    def _number_of(self, span: _Candidate) -> int:
         return next(i for i, p in enumerate(self.passages, 1)
                     if p.source == span.source and p.start <= span.start and span.end <= p.end)
 
@@ -395,18 +388,18 @@ class CitationStream:
             self.stats[outcome] += 1
         self.decisions.append(Decision(sentence, marker, outcome, reason, coverage, citation))
 
-    def _candidates(self, index: int) -> list[_Span]:
+    def _candidates(self, index: int) -> list[_Candidate]:
         """Sentence spans of passage `index` and windows of up to WINDOW adjacent ones."""
         spans = self._spans.get(index)
         if spans is None:
             p = self.passages[index]
-            text = self.article_text(p.source)
-            singles = sentence_spans(text, p.start, p.end)
+            singles = passage_sentences(p)
             spans = []
             for size in range(1, WINDOW + 1):
                 for i in range(len(singles) - size + 1):
                     s, e = singles[i][0], singles[i + size - 1][1]
-                    spans.append(_Span(p.source, s, e, frozenset(tokens(text[s:e]))))
+                    quote = p.text[s - p.start : e - p.start]
+                    spans.append(_Candidate(p.source, s, e, quote, frozenset(tokens(quote))))
             self._spans[index] = spans
         return spans
 
@@ -427,11 +420,10 @@ class CitationStream:
                     best, rank = Support(coverage, span, frozenset(missing)), candidate
         return best
 
-    def _cite(self, span: _Span) -> int:
+    def _cite(self, span: _Candidate) -> int:
         key = (span.source, span.start, span.end)
         number = self._numbers.get(key)
         if number is None:
             number = self._numbers[key] = len(self._numbers) + 1
-            quote = self.article_text(span.source)[span.start : span.end]
-            self.citations.append(Citation(number, span.source, span.start, span.end, quote))
+            self.citations.append(Citation(span.source, span.start, span.end, quote=span.quote, marker=number))
         return number

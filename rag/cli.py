@@ -95,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("bench", help="measure ingest speed and ask latency", description="Print ingest chunks/s (against the bare embedder) and ask latency percentiles, on the seeds or --corpus.")
-    p.add_argument("--asks", type=int, default=100, help="at most this many dev questions to time, each once (default 100)")
+    p.add_argument("--asks", type=int, default=100, help="at most this many questions to time, each once (default 100)")
+    p.add_argument("--questions", type=Path, help="questions to time: one per line, or JSON Lines with a 'question' field (default: built in)")
     p.set_defaults(func=cmd_bench)
 
     for name, ep in sorted(_plugin_commands().items()):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from rag.llm import LLMClient, LLMError
 from rag.prompts import condense_messages
-from rag.terms import TermWeights, content_terms, tokens
+from rag.terms import WORD, TermWeights, content_terms, tokens
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ _REFERS_BACK = re.compile(
     r"|\b(?:he|she|it|its|they|them|their|him|his|her|hers|that|this|those|these|there|then|the same)\b",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"\b\w\w+\b")
+
 _PREFIX = re.compile(r"^\s*(?:rewritten|standalone|reformulated)?\s*(?:question)?\s*:\s*", re.IGNORECASE)
 
 History = Sequence[tuple[str, str]]
@@ -79,7 +79,7 @@ def heuristic(question: str, history: History, max_added: int = MAX_ADDED) -> st
     have = set(content_terms(question))
     added: list[str] = []
     for turn in reversed(turns[-MAX_TURNS:]):
-        for word in _WORD.findall(turn):
+        for word in WORD.findall(turn):
             terms = content_terms(word)
             if terms and terms[0] not in have:
                 have.add(terms[0])

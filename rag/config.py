@@ -1,6 +1,7 @@
 """All newsrag settings, validated in one place.
 
-Read from the environment and from `.env` (see `.env.example` for every variable). Most variables
+Read from the environment and from `.env` in the working directory (see `.env.example` for every
+variable; `RAG_ENV_FILE` names another file, and an empty `RAG_ENV_FILE` reads none). Most variables
 carry the `RAG_` prefix; the model endpoint uses the OpenAI client's own names (`OPENAI_BASE_URL`,
 `OPENAI_API_KEY`) and the UI honours Gradio's (`GRADIO_SERVER_NAME`, `GRADIO_SERVER_PORT`).
 
@@ -11,6 +12,7 @@ carry the `RAG_` prefix; the model endpoint uses the OpenAI client's own names (
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -20,7 +22,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_prefix="RAG_", env_file=os.environ.get("RAG_ENV_FILE", ".env") or None, env_file_encoding="utf-8",
+        extra="ignore", populate_by_name=True,
     )
 
     # --- corpus and index -----------------------------------------------------------------------

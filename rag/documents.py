@@ -18,13 +18,10 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
+from rag.errors import DocumentError
 from rag.schema import Article
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
-
-
-class DocumentError(ValueError):
-    """A file that cannot be ingested; str(e) is a short reason for the user."""
 
 
 # --- finding files --------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ no network. Where its parts come from:
 `OpenAIEmbedder` (`RAG_EMBEDDER=openai`) calls `/v1/embeddings` of any OpenAI-compatible server (OpenAI,
 vLLM, Ollama, llama.cpp, LocalAI) through the `openai` client.
 
-`LlamaIndexEmbedding` (in rag/llama_embedding.py, importable from here without paying llama-index's import
+`LlamaIndexEmbedding` (in rag/llama.py, importable from here without paying llama-index's import
 time until used) wraps any embedder as a llama-index `BaseEmbedding`, so llama-index retrievers and
 pipelines use exactly the same vectors as the index. `CachedEmbedder` keeps the vectors of recent texts
 (query path).
@@ -397,10 +397,10 @@ def make_embedder(settings: "Settings") -> Embedder:
 
 
 def __getattr__(name: str) -> Any:
-    # The llama-index adapter lives in rag.llama_embedding: importing llama-index costs about 3.5 s,
+    # The llama-index adapter lives in rag.llama: importing llama-index costs about 3.5 s,
     # which every `rag ask` would otherwise pay although only llama-index users need it.
     if name == "LlamaIndexEmbedding":
-        from rag.llama_embedding import LlamaIndexEmbedding
+        from rag.llama import LlamaIndexEmbedding
 
         return LlamaIndexEmbedding
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,28 +11,27 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from rag import documents
+from rag.answering import Answerer, Reply, WithFallback
 from rag.condense import Condensed, condense
 from rag.config import Settings
 from rag.embeddings import CachedEmbedder, Embedder, make_embedder
-from rag.errors import CorpusNotFound, IndexNotReady, InvalidQuestion, UnknownSource
+from rag.errors import IndexNotReady, InvalidQuestion, UnknownSource
 from rag.extractive import ExtractiveAnswerer
-from rag.generative import LLMAnswerer
+from rag.generative import GenerativeAnswerer
 from rag.index import Index
+from rag.ingest import Progress, ingest
 from rag.llm import LLMClient, LLMError
 from rag.prompts import fallback_notice
 from rag.retrieval import HybridRetriever
-from rag.schema import Answer, IngestReport, Passage
+from rag.schema import Answer, ArticleInfo, IngestReport, Passage
+from rag.stores import Filters
 from rag.terms import TermWeights
 
-Progress = Callable[[int, int, str], None]  # (files done, files total, file just done)
 History = list[tuple[str, str]]  # [("user", "..."), ("assistant", "...")]
 
 
@@ -44,9 +43,8 @@ class Engine:
         self.embedder = embedder or make_embedder(settings)
         self.index = Index(settings, self.embedder)
         self._query_embedder = CachedEmbedder(self.embedder)  # questions and answer sentences
-        self._retriever = HybridRetriever(self.index, self._query_embedder, self.article)
-        self._articles: dict[str, str] = {}
-        self._weights: TermWeights | None = None
+        self._retriever = HybridRetriever(self.index, self._query_embedder)
+        self._weights: tuple[int, TermWeights] | None = None  # (catalog generation, weights)
         self._lock = threading.RLock()
 
     @classmethod
@@ -61,102 +59,35 @@ class Engine:
 
     # --- ingest ---------------------------------------------------------------------------------
     def ingest(self, paths: list[str | Path] | None = None, progress: Progress | None = None) -> IngestReport:
-        """Bring the index in line with the corpus: new files are added, changed files replaced,
-        deleted files removed (only when no `paths` are given), unchanged files cost a hash.
+        """Bring the index in line with the corpus (rag.ingest): new files are added, changed files
+        replaced, deleted files removed (only when no `paths` are given), unchanged files cost a hash.
         Unreadable files are reported in `errors` and leave what was indexed before untouched."""
-        started = time.perf_counter()
-        root = Path(self.settings.corpus)
-        if not root.is_dir():
-            raise CorpusNotFound(f"corpus folder {root} does not exist: create it or set RAG_CORPUS / --corpus")
         with self._lock:
-            report = IngestReport()
-            if self.index.built_differently():
-                self.index.reset()  # another embedder or chunking: nothing stored can be reused
-            files = documents.discover(root, [Path(p) for p in paths] if paths else None)
-            known = self.index.catalog.file_hashes()
-            redo = self.index.reconcile()
-            seen: set[str] = set()
-            pending: list[tuple[str, str, list]] = []  # changed files, written in groups
-            pending_chars = 0
-            finished = 0
-
-            def finish(names: list[str]) -> None:
-                # Progress counts files done: skipped, failed, or embedded and committed. Embedding is
-                # the slow part, so counting files read would race ahead and then stall.
-                nonlocal finished
-                for name in names:
-                    finished += 1
-                    if progress:
-                        progress(finished, len(files), name)
-
-            if progress:
-                progress(0, len(files), "")
-            for path in files:
-                name = documents.source_name(path, root)
-                seen.add(name)
-                try:
-                    sha = hashlib.sha256(path.read_bytes()).hexdigest()
-                    if known.get(name) == sha and name not in redo:
-                        report.unchanged += 1
-                        finish([name])
-                        continue
-                    articles = documents.load_file(path, root)
-                except (documents.DocumentError, OSError) as error:
-                    report.errors.append((name, str(error)))
-                    finish([name])
-                    continue
-                pending.append((name, sha, articles))
-                pending_chars += sum(len(a.text) for a in articles)
-                if pending_chars >= self.settings.ingest_batch_chars:  # big batches, bounded loss on a kill
-                    self._write(pending, known, report)
-                    finish([n for n, _, _ in pending])
-                    pending, pending_chars = [], 0
-            self._write(pending, known, report)
-            finish([n for n, _, _ in pending])
-            if paths is None:
-                for name in sorted(set(known) - seen):
-                    self.index.remove_file(name)
-                    report.removed += 1
-            self.index.refresh_bm25()
-            self._articles.clear()
-            self._weights = None
-        report.seconds = time.perf_counter() - started
-        return report
-
-    def _write(self, pending: list[tuple[str, str, list]], known: dict[str, str], report: IngestReport) -> None:
-        """Index a group of changed files and count them in `report`."""
-        if not pending:
-            return
-        report.chunks += self.index.sync_files(pending)
-        for name, _, _ in pending:
-            if name in known:
-                report.updated += 1
-            else:
-                report.added += 1
+            return ingest(
+                self.index, Path(self.settings.corpus), [Path(p) for p in paths] if paths else None,
+                batch_chars=self.settings.ingest_batch_chars, progress=progress,
+            )
 
     # --- reading --------------------------------------------------------------------------------
     def article(self, source: str) -> str:
         """The cleaned text of an article: every offset of every passage and citation refers to it."""
-        text = self._articles.get(source)
+        text = self.index.article(source)
         if text is None:
-            found = self.index.catalog.article(source)
-            if found is None:
-                raise UnknownSource(f"no article {source!r} in the index: run `rag ingest` or check the name")
-            text = self._articles[source] = found.text
+            raise UnknownSource(f"no article {source!r} in the index: run `rag ingest` or check the name")
         return text
 
     def chunk_count(self) -> int:
         """Number of indexed chunks (0: nothing ingested yet)."""
         return self.index.count()
 
-    def articles(self) -> list[dict[str, Any]]:
-        """The indexed articles: source, title, chunk count."""
+    def articles(self) -> list[ArticleInfo]:
+        """The indexed articles, by source: title, chunk count, metadata."""
         return [
-            {"source": a.source, "title": a.meta.get("title", ""), "chunks": len(spans), "meta": a.meta}
+            ArticleInfo(a.source, a.meta.get("title", ""), len(spans), dict(a.meta))
             for a, spans in self.index.catalog.articles()
         ]
 
-    def retrieve(self, question: str, k: int | None = None, filters: dict[str, Any] | None = None) -> list[Passage]:
+    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         """The k passages most relevant to `question` (hybrid vector + BM25, fused by RRF)."""
         question = self._check_question(question)
         if self.index.count() == 0:
@@ -165,9 +96,12 @@ class Engine:
             raise IndexNotReady("the index was built with other embedding or chunking settings: run `rag ingest` to rebuild it")
         return self._retriever.retrieve(question, k or self.settings.top_k, filters)
 
-    def as_retriever(self, k: int | None = None, filters: dict[str, Any] | None = None):
-        """A llama-index retriever (QueryFusionRetriever) over this index, for llama-index pipelines."""
-        return self._retriever.as_llama_retriever(k or self.settings.top_k, filters)
+    def as_retriever(self, k: int | None = None, filters: Filters | None = None):
+        """A llama-index retriever over `retrieve()` itself (same passages, order and scores), for
+        llama-index pipelines."""
+        from rag.llama import NewsragRetriever
+
+        return NewsragRetriever(lambda question: self.retrieve(question, k, filters))
 
     # --- answering ------------------------------------------------------------------------------
     def ask(
@@ -175,7 +109,7 @@ class Engine:
         question: str,
         history: History | None = None,
         k: int | None = None,
-        filters: dict[str, Any] | None = None,
+        filters: Filters | None = None,
         *,
         mode: str | None = None,
     ) -> Answer:
@@ -193,7 +127,7 @@ class Engine:
         question: str,
         history: History | None = None,
         k: int | None = None,
-        filters: dict[str, Any] | None = None,
+        filters: Filters | None = None,
         *,
         mode: str | None = None,
     ) -> Iterator[str | Answer]:
@@ -203,32 +137,29 @@ class Engine:
         the model's citations are verified as it streams (rag.citations); if the endpoint fails, the
         answer is extractive with a notice. The deltas always concatenate to `Answer.text`."""
         question = self._check_question(question)
-        wanted = self.settings.resolved_answer_mode(mode)
         client, notice = None, ""
-        if wanted == "llm":
+        if self.settings.resolved_answer_mode(mode) == "llm":
             try:
                 client = LLMClient.from_settings(self.settings)
             except LLMError as error:  # e.g. llm asked for but no endpoint configured
                 notice = fallback_notice(str(error))
         try:
             condensed = self._standalone(question, history or [], client)
-            standalone = condensed.question
-            passages = self.retrieve(standalone, k, filters)
+            passages = self.retrieve(condensed.question, k, filters)
+            answerer: Answerer = self._extractive()
             if condensed.error:  # the endpoint just failed: do not wait for it a second time
                 notice = fallback_notice(condensed.error)
-            if client is None or condensed.error:
-                answer = self._extractive().answer(standalone, passages, self.article)
-                answer.question, answer.standalone_question = question, standalone
-                answer.notice = answer.notice or notice
-                yield answer.text
-                yield answer
-                return
-            extractive = self._extractive()
-            answerer = LLMAnswerer(client, extractive.weights, extractive)
-            for event in answerer.stream(question, passages, self.article, standalone=standalone):
-                if isinstance(event, Answer):
-                    event.question, event.standalone_question = question, standalone
-                yield event
+            elif client is not None:
+                answerer = WithFallback(GenerativeAnswerer(client, self._term_weights()), answerer)
+            for event in answerer.stream(question, passages, condensed.question):
+                if isinstance(event, Reply):
+                    yield Answer(
+                        question, event.text, event.citations, event.refused, event.mode, passages,
+                        notice=event.notice or notice, unsupported=event.unsupported,
+                        standalone_question=condensed.question,
+                    )
+                else:
+                    yield event
         finally:
             if client is not None:
                 client.close()
@@ -250,15 +181,20 @@ class Engine:
         by the model when `client` is given, else by the heuristic."""
         if not any(role == "user" for role, _ in history):
             return Condensed(question, "none")
-        condensed = condense(question, history, client, self._extractive().weights, self.settings.max_question_chars)
+        condensed = condense(question, history, client, self._term_weights(), self.settings.max_question_chars)
         return condensed if condensed.question.strip() else Condensed(question, "none", condensed.error)
 
-    def _extractive(self) -> ExtractiveAnswerer:
-        if self._weights is None:
+    def _term_weights(self) -> TermWeights:
+        """Term weights of the indexed chunks, recomputed when the catalog changes."""
+        generation = self.index.catalog.generation
+        if self._weights is None or self._weights[0] != generation:
             df, n = self.index.document_frequencies()
-            self._weights = TermWeights(df, n)
+            self._weights = (generation, TermWeights(df, n))
+        return self._weights[1]
+
+    def _extractive(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(
-            self._weights, self._query_embedder.embed, self.settings.min_support, self.settings.max_answer_sentences
+            self._term_weights(), self._query_embedder.embed, self.settings.min_support, self.settings.max_answer_sentences
         )
 
     def close(self) -> None:

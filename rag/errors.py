@@ -1,4 +1,5 @@
-"""Errors a user can cause and fix. Each message is one line that says what to do."""
+"""Errors a user can cause and fix, all under `NewsragError`. Each message is one line that says what
+to do; the CLI prints it and exits with status 2, the page shows it."""
 
 
 class NewsragError(Exception):
@@ -20,3 +21,11 @@ class UnknownSource(NewsragError, KeyError):
 
 class IndexNotReady(NewsragError, RuntimeError):
     pass
+
+
+class DocumentError(NewsragError, ValueError):
+    """A file that cannot be ingested; str(e) is a short reason for the user."""
+
+
+class LLMError(NewsragError, RuntimeError):
+    """The model endpoint failed; the message is one user-facing line."""

@@ -22,15 +22,16 @@ Deterministic, no generative model.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from rag.answering import Event, Reply
 from rag.prompts import REFUSAL_TEXT
-from rag.schema import Answer, Citation, Passage
-from rag.spans import sentence_spans
-from rag.terms import STOPWORDS, TermWeights, content_terms, tokens
+from rag.schema import Citation, Passage, Span
+from rag.spans import passage_sentences
+from rag.terms import STOPWORDS, YEAR, TermWeights, content_terms, tokens
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -51,7 +52,6 @@ _DATE = re.compile(
     r"|\b(?:today|yesterday|tomorrow|week|month|year|ago|spring|summer|autumn|fall|winter)\b",
     re.I,
 )
-_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _NAME = re.compile(r"\b[A-Z][\w'-]*")
 # "What did Blinken and Lavrov agree on ...": the auxiliary, then the subject, then the verb.
 _WH_AUX = re.compile(r"^\s*(?:what|which|who|whom)\b(?:\s+\w+)?\s+(?:did|does|do|will|would|has|have|had)\s+(.*)$", re.I)
@@ -62,26 +62,22 @@ _REPORTING_VERBS = frozenset(
 
 
 @dataclass(frozen=True)
-class ScoredSentence:
-    source: str
-    start: int
-    end: int
+class ScoredSentence(Span):
+    """A candidate answer sentence: `quote == article(source)[start:end]`."""
+
     quote: str
     lexical: float  # coverage by the sentence alone, 0..1
     score: float  # ranking key: lexical plus passage credit, then the blended support
 
 
-def score_sentences(
-    question: str, passages: list[Passage], article_text: Callable[[str], str], weights: TermWeights
-) -> list[ScoredSentence]:
+def score_sentences(question: str, passages: Sequence[Passage], weights: TermWeights) -> list[ScoredSentence]:
     """Every sentence of every passage, scored lexically against the question, best first."""
     terms = content_terms(question)
     scored = []
     for passage in passages:
-        text = article_text(passage.source)
         in_passage = weights.coverage(terms, set(tokens(passage.text)))
-        for start, end in sentence_spans(text, passage.start, passage.end):
-            quote = text[start:end]
+        for start, end in passage_sentences(passage):
+            quote = passage.text[start - passage.start : end - passage.start]
             lexical = weights.coverage(terms, set(tokens(quote)))
             score = lexical + PASSAGE_CREDIT * (in_passage - lexical)
             scored.append(ScoredSentence(passage.source, start, end, quote, lexical, score))
@@ -136,13 +132,33 @@ def diverse_first(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
     return [sentences[i] for i in order]
 
 
-def cited_text(sentences: list[ScoredSentence]) -> tuple[str, list[Citation]]:
-    """'Sentence one. [1] Sentence two. [2]' and the matching citations."""
-    citations = [Citation(i, s.source, s.start, s.end, s.quote) for i, s in enumerate(sentences, 1)]
-    return " ".join(f"{c.quote} [{c.marker}]" for c in citations), citations
+def cited_text(sentences: Sequence[ScoredSentence], cited: Sequence[Citation] = ()) -> tuple[str, list[Citation]]:
+    """'Sentence one. [1] Sentence two. [2]' and the citations: those already `cited` (an answer
+    this text continues) followed by the new ones. A sentence already cited keeps its number.
+
+    >>> s = ScoredSentence("a.txt", 0, 7, "Geneva.", 1.0, 1.0)
+    >>> cited_text([s])
+    ('Geneva. [1]', [Citation(source='a.txt', start=0, end=7, quote='Geneva.', marker=1)])
+    """
+    citations = list(cited)
+    numbers = {(c.source, c.start, c.end): c.marker for c in citations}
+    parts = []
+    for s in sentences:
+        key = (s.source, s.start, s.end)
+        if key not in numbers:
+            numbers[key] = len(numbers) + 1
+            citations.append(Citation(s.source, s.start, s.end, quote=s.quote, marker=numbers[key]))
+        parts.append(f"{s.quote} [{numbers[key]}]")
+    return " ".join(parts), citations
 
 
 class ExtractiveAnswerer:
+    """The default answer mode: the retrieved sentences that answer the question, verbatim.
+
+    Implements rag.answering.Answerer (and the fallback's `continue_after`)."""
+
+    mode = "extractive"
+
     def __init__(self, weights: TermWeights, embed: Embed, min_support: float = 0.4, max_sentences: int = 3):
         self.weights = weights
         self.embed = embed
@@ -154,19 +170,19 @@ class ExtractiveAnswerer:
             return False
         if _WHEN.search(question) and not _DATE.search(sentence.quote):
             return False
-        years = set(_YEAR.findall(question))
-        if years and (mentioned := set(_YEAR.findall(sentence.quote))) and not mentioned & years:
+        years = set(YEAR.findall(question))
+        if years and (mentioned := set(YEAR.findall(sentence.quote))) and not mentioned & years:
             return False  # "Who won Wimbledon in 2021?": a sentence about 2018 is not the answer
         if _WHO.match(question) and not new_names(question, sentence.quote):
             return False
         return verb is None or verb in tokens(sentence.quote)
 
-    def select(self, question: str, passages: list[Passage], article_text: Callable[[str], str]) -> list[ScoredSentence]:
+    def select(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
         """The answering sentences, best first; empty when nothing supports the question enough."""
         if unknown_names(question, self.weights):
             return []
         verb = question_verb(question)
-        ranked = score_sentences(question, passages, article_text, self.weights)
+        ranked = score_sentences(question, passages, self.weights)
         candidates = [s for s in ranked if self._fits(question, s, verb)][:CANDIDATES]
         if not candidates:
             return []
@@ -189,9 +205,20 @@ class ExtractiveAnswerer:
                 chosen.append(s)
         return chosen
 
-    def answer(self, question: str, passages: list[Passage], article_text: Callable[[str], str]) -> Answer:
-        chosen = self.select(question, passages, article_text)
+    def reply(self, question: str, passages: Sequence[Passage]) -> Reply:
+        chosen = self.select(question, passages)
         if not chosen:
-            return Answer(question, REFUSAL_TEXT, [], True, "extractive", passages)
+            return Reply(REFUSAL_TEXT, [], True, self.mode)
         text, citations = cited_text(chosen)
-        return Answer(question, text, citations, False, "extractive", passages)
+        return Reply(text, citations, False, self.mode)
+
+    def stream(self, question: str, passages: Sequence[Passage], standalone: str | None = None) -> Iterator[Event]:
+        """The answer to `standalone` (the condensed question) when given, else to `question`,
+        in one delta."""
+        reply = self.reply(standalone or question, passages)
+        yield reply.text
+        yield reply
+
+    def continue_after(self, cited: Sequence[Citation], question: str, passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
+        """Sentences answering `question`, numbered on from `cited` (see rag.answering.WithFallback)."""
+        return cited_text(self.select(question, passages), cited)

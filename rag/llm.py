@@ -38,6 +38,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from rag.errors import LLMError  # noqa: F401  - raised here; importable from rag.llm as before
+
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +47,6 @@ log = logging.getLogger(__name__)
 NO_KEY = "not-needed"
 
 Message = Mapping[str, str]
-
-
-class LLMError(RuntimeError):
-    """The model endpoint failed; the message is one user-facing line."""
 
 
 class _Retryable(Exception):
@@ -135,67 +133,62 @@ class LLMClient:
     ) -> str:
         """The model's whole reply. Raises LLMError on any failure, including an empty reply."""
         params = self._params(messages, max_tokens, stop)
-
-        def attempt() -> str:
-            try:
-                response = self._client.chat.completions.create(**params)
-                choices = response.choices
-                content = choices[0].message.content if choices else None
-            except Exception as exc:
-                raise self._classify(exc) from None
-            if content is None:  # no choices, or a message without content
-                content = ""
-            if not isinstance(content, str):
-                raise LLMError("model reply did not have the OpenAI chat completion shape")
-            if not content.strip():
-                raise LLMError("model returned an empty reply")
-            return content
-
-        return self._with_retries(attempt)
+        return "".join(self._with_retries(lambda: self._complete_once(params)))
 
     def stream(
         self, messages: Sequence[Message], *, max_tokens: int | None = None, stop: Sequence[str] | None = None
     ) -> Iterator[str]:
         """Text deltas as the model produces them. Raises LLMError on any failure, also mid-stream."""
         params = self._params(messages, max_tokens, stop)
-        attempts = self.max_retries + 1
-        for number in range(1, attempts + 1):
-            yielded = False
-            chunks: Any = None
-            try:
+        yield from self._with_retries(lambda: self._stream_once(params))
+
+    # --- one attempt each -----------------------------------------------------------------------
+    def _complete_once(self, params: dict) -> Iterator[str]:
+        try:
+            response = self._client.chat.completions.create(**params)
+            choices = response.choices
+            content = choices[0].message.content if choices else None
+        except Exception as exc:
+            raise self._classify(exc) from None
+        if content is None:  # no choices, or a message without content
+            content = ""
+        if not isinstance(content, str):
+            raise LLMError("model reply did not have the OpenAI chat completion shape")
+        if not content.strip():
+            raise LLMError("model returned an empty reply")
+        yield content
+
+    def _stream_once(self, params: dict) -> Iterator[str]:
+        """One streamed attempt. Failures before the first delta are retryable; after it they are
+        final (text already went out: a retry would repeat it, and hiding it would rewrite it)."""
+        try:
+            chunks = self._client.chat.completions.create(**params, stream=True)
+            iterator = iter(chunks)
+        except Exception as exc:
+            raise self._classify(exc) from None
+        yielded = False
+        try:
+            while True:
                 try:
-                    chunks = self._client.chat.completions.create(**params, stream=True)
-                    iterator = iter(chunks)
+                    delta = _delta_text(next(iterator))
+                except StopIteration:
+                    break
                 except Exception as exc:
-                    raise self._classify(exc) from None
-                while True:
-                    try:
-                        chunk = next(iterator)
-                        delta = _delta_text(chunk)
-                    except StopIteration:
-                        break
-                    except Exception as exc:
-                        error = self._classify(exc)
-                        if yielded:  # text already went out: do not retry, do not hide it
-                            reason = error.reason if isinstance(error, _Retryable) else str(error)
-                            raise LLMError(f"model stream broke off: {reason}") from None
-                        raise error from None
-                    if delta:
-                        yielded = True
-                        yield delta
-                if not yielded:
-                    raise LLMError("model returned an empty reply")
-                return
-            except _Retryable as retry:
-                if number == attempts:
-                    raise LLMError(retry.final(attempts)) from None
-                self._pause(number, retry)
-            finally:
-                if chunks is not None:
-                    try:
-                        chunks.close()
-                    except Exception:  # closing a broken connection may fail too; it is gone anyway
-                        pass
+                    error = self._classify(exc)
+                    if yielded:
+                        reason = error.reason if isinstance(error, _Retryable) else str(error)
+                        raise LLMError(f"model stream broke off: {reason}") from None
+                    raise error from None
+                if delta:
+                    yielded = True
+                    yield delta
+        finally:
+            try:
+                chunks.close()
+            except Exception:  # closing a broken connection may fail too; it is gone anyway
+                pass
+        if not yielded:
+            raise LLMError("model returned an empty reply")
 
     # --- internals ----------------------------------------------------------------------------
     def _params(self, messages: Sequence[Message], max_tokens: int | None, stop: Sequence[str] | None) -> dict:
@@ -209,16 +202,18 @@ class LLMClient:
             params["stop"] = list(stop)
         return params
 
-    def _with_retries(self, attempt: Callable[[], str]) -> str:
+    def _with_retries(self, attempt: Callable[[], Iterator[str]]) -> Iterator[str]:
+        """The deltas of the first `attempt()` that does not fail with _Retryable, pausing (backoff,
+        or the server's Retry-After) between attempts; LLMError once all attempts have failed."""
         attempts = self.max_retries + 1
         for number in range(1, attempts + 1):
             try:
-                return attempt()
+                yield from attempt()
+                return
             except _Retryable as retry:
                 if number == attempts:
                     raise LLMError(retry.final(attempts)) from None
                 self._pause(number, retry)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _pause(self, number: int, retry: _Retryable) -> None:
         if retry.retry_after is not None:

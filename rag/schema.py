@@ -1,8 +1,9 @@
 """The records that flow through newsrag, in data-flow order.
 
-Article -> Chunk -> Passage -> Citation / Answer. Offsets (`start`, `end`) are always character
-offsets into `Article.text`, the *cleaned* article text returned by `Engine.article(source)`, so that
-`article.text[start:end] == chunk.text == citation.quote` holds everywhere.
+Article -> Chunk -> Passage -> Citation / Answer. Each of Chunk, Passage and Citation *is* a `Span`:
+a `source` and character offsets [`start`, `end`) into `Article.text`, the *cleaned* article text
+returned by `Engine.article(source)`, so that `article.text[start:end] == chunk.text == citation.quote`
+holds everywhere. (Offsets are computed in one place, rag.spans.)
 
 >>> a = Article(source="a.txt", text="Blinken met Lavrov. In Geneva.")
 >>> c = Chunk(source="a.txt", start=0, end=19, text=a.text[0:19])
@@ -17,6 +18,15 @@ from typing import Any, Literal
 
 
 @dataclass(frozen=True)
+class Span:
+    """Where a piece of text lies: characters [start, end) of the cleaned text of article `source`."""
+
+    source: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Article:
     """A cleaned article. `source` is the file name relative to the corpus root
     (for JSON Lines files: ``"file.jsonl#<line number>"``)."""
@@ -27,24 +37,29 @@ class Article:
 
 
 @dataclass(frozen=True)
-class Chunk:
-    """A piece of an article: `text == article.text[start:end]`."""
+class ArticleInfo:
+    """An indexed article as listed by `Engine.articles()`: what a library view needs."""
 
     source: str
-    start: int
-    end: int
+    title: str
+    chunks: int
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Chunk(Span):
+    """A piece of an article: `text == article.text[start:end]`."""
+
     text: str
     id: str = ""
     meta: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class Passage:
-    """A retrieved chunk with its fused retrieval score (higher is better)."""
+class Passage(Span):
+    """A retrieved chunk with its retrieval score (higher is better): the fused score from
+    `Engine.retrieve`, or one searcher's own score inside rag.stores."""
 
-    source: str
-    start: int
-    end: int
     text: str
     score: float
     id: str = ""
@@ -52,15 +67,12 @@ class Passage:
 
 
 @dataclass(frozen=True)
-class Citation:
+class Citation(Span):
     """`quote == Engine.article(source)[start:end]`, always. `marker` is the number shown in the
     answer text as ``[marker]``."""
 
-    marker: int
-    source: str
-    start: int
-    end: int
     quote: str
+    marker: int
 
 
 @dataclass

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-Span = tuple[int, int]
+Offsets = tuple[int, int]  # (start, end) within one string; rag.schema.Span adds the article
 
 # Words that end with a period without ending a sentence.
 _ABBREVIATIONS = frozenset(
@@ -28,7 +28,7 @@ _END = re.compile(r"[.!?…]+(?:\s?[”\"’'»)\]]+)*")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 
 
-def trim(text: str, start: int, end: int) -> Span:
+def trim(text: str, start: int, end: int) -> Offsets:
     """Shrink [start, end) so that it neither starts nor ends with white space."""
     while start < end and text[start].isspace():
         start += 1
@@ -54,7 +54,7 @@ def _is_boundary(text: str, dot: int, after: int) -> bool:
     return True
 
 
-def _line_spans(text: str, start: int, end: int) -> Iterator[Span]:
+def _line_spans(text: str, start: int, end: int) -> Iterator[Offsets]:
     """Non-empty lines of text[start:end], trimmed."""
     pos = start
     while pos < end:
@@ -66,12 +66,12 @@ def _line_spans(text: str, start: int, end: int) -> Iterator[Span]:
         pos = stop + 1
 
 
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Offsets]:
     """Sentences of text[start:end] as trimmed (start, end) spans. Line breaks always end a sentence
     (titles, list items, paragraphs); inside a line, terminal punctuation does unless it belongs to an
     abbreviation, a number, or is followed by a lower-case word."""
     end = len(text) if end is None else end
-    spans: list[Span] = []
+    spans: list[Offsets] = []
     for line_start, line_end in _line_spans(text, start, end):
         sentence_start = line_start
         for match in _END.finditer(text, line_start, line_end):
@@ -86,10 +86,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     return spans
 
 
-def split_long(text: str, start: int, end: int, limit: int) -> list[Span]:
+def split_long(text: str, start: int, end: int, limit: int) -> list[Offsets]:
     """Cut a span longer than `limit` characters at white space into pieces of at most `limit`
     (a single word longer than `limit` is cut where it must)."""
-    pieces: list[Span] = []
+    pieces: list[Offsets] = []
     while end - start > limit:
         cut = text.rfind(" ", start + 1, start + limit + 1)
         cut = cut if cut > start else start + limit
@@ -102,6 +102,12 @@ def split_long(text: str, start: int, end: int, limit: int) -> list[Span]:
     return pieces
 
 
-def overlap(a: Span, b: Span) -> int:
+def overlap(a: Offsets, b: Offsets) -> int:
     """Number of characters two spans share."""
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def passage_sentences(passage) -> list[Offsets]:
+    """The sentences of a passage (anything with `text` and `start`, where `text` is
+    `article[start:start + len(text)]`), as offsets into the whole article."""
+    return [(passage.start + s, passage.start + e) for s, e in sentence_spans(passage.text)]

@@ -6,6 +6,9 @@ PyStemmer English), so a term's document frequency can be read straight from the
 
 >>> content_terms("Where did Blinken meet Lavrov on Friday?")
 ['blinken', 'meet', 'lavrov', 'friday']
+
+This module is the one home of the tokenizer: the BM25 index (rag.stores) is built and queried with
+`bm25_tokenize`, which uses the same `TOKEN_PATTERN` and stemmer as `tokens()`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # bm25s's (and llama-index's BM25Retriever's) default
+WORD = re.compile(TOKEN_PATTERN)
+YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")  # a year a news question may name: 1800-2099
 # Words that shape a question but carry no content an answer sentence must share.
 _QUESTION_WORDS = frozenset(
     """what which who whom whose when where why how did does do done doing was were is are been
@@ -28,7 +33,8 @@ STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | _QUESTION_WORDS
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def stemmer():
+    """PyStemmer's English (Snowball) stemmer, shared by term weights and the BM25 index."""
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -36,21 +42,28 @@ def _stemmer():
 
 @lru_cache(maxsize=4096)
 def _stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    return stemmer().stemWord(word)
 
 
 def tokens(text: str) -> list[str]:
     """All stemmed tokens of `text`, stop words included (as the BM25 index sees a sentence)."""
-    return [_stem(w) for w in _TOKEN.findall(text.lower())]
+    return [_stem(w) for w in WORD.findall(text.lower())]
 
 
 def content_terms(text: str) -> list[str]:
     """Stemmed content terms of a question or sentence, in order, without repeats."""
     seen: dict[str, None] = {}
-    for word in _TOKEN.findall(text.lower()):
+    for word in WORD.findall(text.lower()):
         if word not in STOPWORDS:
             seen.setdefault(_stem(word), None)
     return list(seen)
+
+
+def bm25_tokenize(texts: str | list[str]):
+    """`texts` tokenised for bm25s (stop words dropped, stemmed), for indexing and for queries alike."""
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), token_pattern=TOKEN_PATTERN, show_progress=False)
 
 
 class TermWeights:

@@ -1,13 +1,25 @@
-"""Shared fixtures: a real Engine over a private copy of the seeds, indexed once per test session."""
+"""Shared fixtures: a real Engine over a private copy of the seeds, indexed once per test session.
+
+Tests never read the developer's own settings: before anything of newsrag is imported, every
+newsrag, OpenAI and Gradio variable is removed from the environment (subprocesses inherit that) and
+`RAG_ENV_FILE` is emptied, so no `.env` file is read either. A test that wants a setting passes it.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 
-import pytest
+KEEP = {"RAG_SHARED_DIR"}  # where ../shared is: data, not a setting
+for _name in list(os.environ):
+    if _name.startswith(("RAG_", "OPENAI_", "GRADIO_")) and _name not in KEEP:
+        del os.environ[_name]
+os.environ["RAG_ENV_FILE"] = ""
 
-import rag  # noqa: F401  (sets the offline environment before anything else is imported)
-from tests.paths import SEEDS
+import pytest  # noqa: E402
+
+import rag  # noqa: E402,F401  (sets the offline environment before anything else is imported)
+from tests.paths import SEEDS  # noqa: E402
 
 
 @pytest.fixture(scope="session")

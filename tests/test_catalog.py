@@ -10,7 +10,7 @@ def test_put_replace_remove_and_generation(tmp_path):
     cat.put_file("a.jsonl", "h1", [Article("a.jsonl#1", "One."), Article("a.jsonl#2", "Two.")],
                  {"a.jsonl#1": [("i1", 0, 4)], "a.jsonl#2": [("i2", 0, 4)]})
     assert cat.file_hashes() == {"a.jsonl": "h1"}
-    assert [c.text for c in cat.chunks()] == ["One.", "Two."]
+    assert [c.text for c, _ in cat.chunks()] == ["One.", "Two."]
     cat.put_file("a.jsonl", "h2", [Article("a.jsonl#1", "Uno.")], {"a.jsonl#1": [("i3", 0, 4)]})
     assert cat.article("a.jsonl#2") is None  # a replaced file keeps none of its old articles
     assert cat.chunk_ids_by_file() == {"a.jsonl": {"i3"}}

@@ -35,7 +35,7 @@ WEIGHTS = TermWeights({}, 10)  # every term weighs the same: the tests reason in
 
 
 def new_stream() -> CitationStream:
-    return CitationStream(PASSAGES, ARTICLES.__getitem__, WEIGHTS)
+    return CitationStream(PASSAGES, WEIGHTS)
 
 
 def run(pieces: list[str]) -> tuple[CitationStream, list[str]]:

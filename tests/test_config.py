@@ -52,3 +52,26 @@ def test_invalid_values_are_rejected_in_one_place(bad):
 def test_defaults_bind_to_loopback(monkeypatch):
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
     assert Settings(_env_file=None).host == "127.0.0.1"
+
+
+def test_a_developers_env_file_is_not_read_by_the_tests(tmp_path, monkeypatch):
+    # .env.example invites developers to put an endpoint in .env; the suite must not pick it up
+    # (tests/conftest.py empties RAG_ENV_FILE and the RAG_/OPENAI_/GRADIO_ variables).
+    (tmp_path / ".env").write_text("OPENAI_BASE_URL=http://127.0.0.1:9/v1\nRAG_LLM_MODEL=m\nRAG_TOP_K=9\n")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert not settings.llm_configured() and settings.top_k == 5
+
+
+def test_rag_env_file_names_the_file_to_read(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "my.env").write_text("RAG_TOP_K=9\n")
+    probe = "from rag.config import Settings; print(Settings().top_k)"
+    run = lambda env_file: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
+        env={"PATH": "/usr/bin:/bin", "RAG_ENV_FILE": env_file},
+    ).stdout.strip()
+    assert run(str(tmp_path / "my.env")) == "9"
+    assert run("") == "5"

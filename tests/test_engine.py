@@ -69,7 +69,7 @@ def test_jsonl_articles_are_searchable_with_metadata(make_engine):
 
 def test_chunk_count_tells_an_empty_index_from_an_ingested_one(make_engine, seeds_engine):
     assert make_engine().chunk_count() == 0
-    assert seeds_engine.chunk_count() == sum(a["chunks"] for a in seeds_engine.articles()) > 0
+    assert seeds_engine.chunk_count() == sum(a.chunks for a in seeds_engine.articles()) > 0
 
 
 def test_ask_takes_the_answer_mode_per_question(seeds_engine):

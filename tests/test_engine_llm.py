@@ -7,7 +7,6 @@ returns for the question: the Engine retrieves the same ones (same question, sam
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -21,19 +20,16 @@ from rag.spans import sentence_spans
 from tests.support.llama_server import llama_server, unavailable_reason  # noqa: F401  (fixture)
 from tests.support.openai_server import ScriptedOpenAIServer, reply
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 QUESTION = "Where will Blinken meet Lavrov?"
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory, embedder):
-    base = tmp_path_factory.mktemp("llm_engine")
-    shutil.copytree(SEEDS, base / "corpus")
-    settings = Settings(corpus=base / "corpus", index=base / "index", answer_mode="llm",
+def engine(seeds_engine, embedder):
+    """An llm-mode engine over the session's seeds index (indexed once; these tests do not change it)."""
+    settings = Settings(corpus=seeds_engine.settings.corpus, index=seeds_engine.settings.index, answer_mode="llm",
                         openai_base_url="http://127.0.0.1:9/v1", llm_model="scripted",
                         llm_timeout=1, llm_max_retries=1)
     engine = Engine(settings, embedder)
-    engine.ingest()
     yield engine
     engine.close()
 
@@ -94,7 +90,7 @@ def test_marker_to_a_passage_that_does_not_exist(engine, server):
 
 def test_true_looking_sentence_citing_a_passage_that_does_not_say_it(engine, server):
     passages = engine.retrieve(QUESTION)
-    verifier = CitationStream(passages, engine.article, engine._extractive().weights)
+    verifier = CitationStream(passages, engine._term_weights())
     # A real sentence of another retrieved passage that passage 1 does not support.
     candidates = [(j, s) for j, p in enumerate(passages[1:], 2) for s in sentences(engine, p)
                   if len(s.split()) >= 8 and verifier.coverage_in(s, 1) < SUPPORT_THRESHOLD

@@ -110,13 +110,13 @@ def _answerer(texts):
 def test_how_many_questions_need_a_number():
     text = "Russia sent troops to the border. Russia sent 100,000 troops to the border."
     passage = Passage("a.txt", 0, len(text), text, 1.0)
-    answer = _answerer([text]).answer("How many troops did Russia send to the border?", [passage], {"a.txt": text}.get)
+    answer = _answerer([text]).reply("How many troops did Russia send to the border?", [passage])
     assert [c.quote for c in answer.citations] == ["Russia sent 100,000 troops to the border."]
 
 
 def _ask(question, text):
     passage = Passage("a.txt", 0, len(text), text, 1.0)
-    return [c.quote for c in _answerer([text]).answer(question, [passage], {"a.txt": text}.get).citations]
+    return [c.quote for c in _answerer([text]).reply(question, [passage]).citations]
 
 
 def test_when_questions_need_a_date_and_who_questions_a_new_name():
@@ -136,7 +136,7 @@ def test_a_question_year_rules_out_sentences_about_other_years():
 def test_a_question_nothing_supports_is_refused():
     text = "The weather in Geneva was mild."
     passage = Passage("a.txt", 0, len(text), text, 1.0)
-    answer = _answerer([text]).answer("How many tanks crossed the river?", [passage], {"a.txt": text}.get)
+    answer = _answerer([text]).reply("How many tanks crossed the river?", [passage])
     assert answer.refused and answer.citations == [] and "do not answer" in answer.text
 
 

@@ -1,4 +1,4 @@
-"""rag.generative.LLMAnswerer and rag.prompts against a real scripted OpenAI-compatible server on 127.0.0.1.
+"""rag.generative.GenerativeAnswerer, rag.answering.WithFallback and rag.prompts against a real scripted OpenAI-compatible server on 127.0.0.1.
 
 The passages are small hand-made articles (see tests/test_citations.py); the extractive fallback is a
 stub so that these tests pin what the answerer does around it. Engine-level behaviour, with the real
@@ -7,37 +7,33 @@ extractive answerer over the seeds, is in tests/test_engine_llm.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
-from rag.generative import LLMAnswerer
+from rag.answering import Reply, WithFallback, final_reply
+from rag.extractive import ScoredSentence, cited_text
+from rag.generative import GenerativeAnswerer
 from rag.llm import LLMClient
 from rag.prompts import ANSWER_SYSTEM, NO_SUPPORT_NOTICE, REFUSAL_TEXT, answer_messages
-from rag.schema import Answer, Citation, Passage
+from rag.schema import Passage
 from tests.support.openai_server import ScriptedOpenAIServer, reply
 from tests.test_citations import ARTICLES, PASSAGES, WEIGHTS
 
 FALLBACK_QUOTE = "Canada's foreign minister Melanie Joly visited Kiev on Tuesday."
-
-
-@dataclass(frozen=True)
-class Sentence:
-    source: str
-    start: int
-    end: int
-    quote: str
+FALLBACK_SENTENCE = ScoredSentence("c.txt", 0, len(FALLBACK_QUOTE), FALLBACK_QUOTE, 1.0, 1.0)
 
 
 class StubExtractive:
     """Answers every question with the first sentence of c.txt."""
 
-    def select(self, question, passages, article_text):
-        return [Sentence("c.txt", 0, len(FALLBACK_QUOTE), FALLBACK_QUOTE)]
+    mode = "extractive"
 
-    def answer(self, question, passages, article_text):
-        return Answer(question, f"{FALLBACK_QUOTE} [1]", [Citation(1, "c.txt", 0, len(FALLBACK_QUOTE), FALLBACK_QUOTE)],
-                      False, "extractive", list(passages))
+    def stream(self, question, passages, standalone=None):
+        text, citations = cited_text([FALLBACK_SENTENCE])
+        yield text
+        yield Reply(text, citations, False, self.mode)
+
+    def continue_after(self, cited, question, passages):
+        return cited_text([FALLBACK_SENTENCE], cited)
 
 
 @pytest.fixture
@@ -46,15 +42,15 @@ def server():
         yield s
 
 
-def answerer(server, extractive=StubExtractive()) -> LLMAnswerer:
+def answerer(server) -> WithFallback:
     client = LLMClient(server.base_url, api_key=None, model="scripted", timeout=1, max_retries=1, backoff=0.01)
-    return LLMAnswerer(client, WEIGHTS, extractive)
+    return WithFallback(GenerativeAnswerer(client, WEIGHTS), StubExtractive())
 
 
-def run(server, question="Where will Blinken meet Lavrov?", passages=PASSAGES, **kw):
-    events = list(answerer(server, **kw).stream(question, passages, ARTICLES.__getitem__))
+def run(server, question="Where will Blinken meet Lavrov?", passages=PASSAGES):
+    events = list(answerer(server).stream(question, passages))
     *deltas, final = events
-    assert isinstance(final, Answer) and all(isinstance(d, str) and d for d in deltas)
+    assert isinstance(final, Reply) and all(isinstance(d, str) and d for d in deltas)
     assert "".join(deltas) == final.text  # the invariant: what was shown is the answer
     for c in final.citations:
         assert c.quote == ARTICLES[c.source][c.start : c.end]
@@ -95,12 +91,11 @@ INJECTION = (
 
 
 def test_injected_article_text_stays_inside_its_passage_block(server):
-    article = {"evil.txt": INJECTION, **ARTICLES}
     passages = [PASSAGES[0], Passage("evil.txt", 0, len(INJECTION), INJECTION, 0.5), PASSAGES[1]]
     server.add(reply.text("Blinken meets Lavrov in Geneva [1]."), reply.text("Blinken meets Lavrov in Geneva [1]."))
     client = LLMClient(server.base_url, api_key=None, model="scripted", timeout=1, max_retries=0)
-    LLMAnswerer(client, WEIGHTS).answer("Where?", [PASSAGES[0], PASSAGES[1]], article.__getitem__)
-    LLMAnswerer(client, WEIGHTS).answer("Where?", passages, article.__getitem__)
+    final_reply(GenerativeAnswerer(client, WEIGHTS).stream("Where?", [PASSAGES[0], PASSAGES[1]]))
+    final_reply(GenerativeAnswerer(client, WEIGHTS).stream("Where?", passages))
     clean, injected = (r.json["messages"] for r in server.chat_requests)
     assert injected[0] == clean[0] == {"role": "system", "content": ANSWER_SYSTEM}  # system unchanged
     user = injected[1]["content"]
@@ -174,10 +169,11 @@ def test_stream_breaking_midway_continues_without_rewriting(server):
     assert answer.citations[2].quote == FALLBACK_QUOTE
 
 
-def test_failure_without_a_fallback_answerer_refuses(server):
+def test_endpoint_failure_before_any_text_is_the_fallback_answer_with_a_notice(server):
     server.add(reply.error(500).forever())
-    _, answer = run(server, extractive=None)
-    assert answer.refused and answer.text == REFUSAL_TEXT and "HTTP 500" in answer.notice
+    deltas, answer = run(server)
+    assert deltas == [f"{FALLBACK_QUOTE} [1]"] and answer.mode == "extractive"
+    assert "HTTP 500" in answer.notice and answer.notice.endswith("answered extractively")
 
 
 def test_no_passages_refuses_without_calling_the_model(server):
@@ -187,6 +183,7 @@ def test_no_passages_refuses_without_calling_the_model(server):
 
 def test_verifier_of_the_last_answer_is_kept_for_statistics(server):
     server.add(reply.text("Blinken meets Lavrov in Geneva on Friday [1]. Troops are massed on the border [5]."))
-    a = answerer(server)
-    a.answer("Where?", PASSAGES, ARTICLES.__getitem__)
+    client = LLMClient(server.base_url, api_key=None, model="scripted", timeout=1, max_retries=0)
+    a = GenerativeAnswerer(client, WEIGHTS)
+    final_reply(a.stream("Where?", PASSAGES))
     assert a.last.stats == {"kept": 1, "repaired": 0, "dropped": 1, "added": 0}

@@ -10,12 +10,11 @@ from tests.paths import ROOT
 
 
 def _bm25_sources(engine):
-    bm25 = engine.index._load_bm25()
-    return {doc["source"] for doc in bm25.corpus} if bm25 is not None else set()
+    return {row["source"] for row in engine.index.bm25_rows()}
 
 
 def _chroma_sources(engine):
-    return {m["source"] for m in engine.index._collection.get(include=["metadatas"])["metadatas"]}
+    return {row["source"] for row in engine.index.vectors.rows().values()}
 
 
 ARTICLES = {
@@ -29,10 +28,10 @@ def test_reingest_of_unchanged_corpus_changes_nothing(make_engine):
     engine = make_engine(ARTICLES)
     first = engine.ingest()
     assert (first.added, first.updated, first.removed, first.errors) == (3, 0, 0, [])
-    ids_before = set(engine.index._collection.get(include=[])["ids"])
+    ids_before = engine.index.vectors.ids()
     again = engine.ingest()
     assert (again.added, again.updated, again.removed, again.unchanged, again.chunks) == (0, 0, 0, 3, 0)
-    assert set(engine.index._collection.get(include=[])["ids"]) == ids_before
+    assert engine.index.vectors.ids() == ids_before
 
 
 def test_editing_one_file_reindexes_only_that_file(make_engine):
@@ -51,8 +50,8 @@ def test_editing_one_file_reindexes_only_that_file(make_engine):
 
 
 def _ids_and_meta(engine):
-    got = engine.index._collection.get(include=["metadatas"])
-    return got["ids"], got["metadatas"]
+    rows = engine.index.vectors.rows()
+    return list(rows), list(rows.values())
 
 
 def test_deleting_a_file_removes_it_from_chroma_and_bm25(make_engine):
@@ -110,8 +109,8 @@ def test_a_killed_ingest_is_repaired_by_the_next_one(make_engine, tmp_path):
     assert report.errors == []
     assert report.added + report.unchanged == 60 and report.added > 0 and report.unchanged > 0
     catalog_ids = set().union(*survivor.index.catalog.chunk_ids_by_file().values())
-    assert set(survivor.index._collection.get(include=[])["ids"]) == catalog_ids
-    assert len(survivor.index._load_bm25().corpus) == len(catalog_ids)
+    assert survivor.index.vectors.ids() == catalog_ids
+    assert {row["id"] for row in survivor.index.bm25_rows()} == catalog_ids
     again = survivor.ingest()
     assert (again.added, again.updated, again.unchanged) == (0, 0, 60)
 
@@ -119,7 +118,7 @@ def test_a_killed_ingest_is_repaired_by_the_next_one(make_engine, tmp_path):
 def test_vectors_missing_from_chroma_are_rebuilt(make_engine):
     engine = make_engine(ARTICLES)
     engine.ingest()
-    engine.index._collection.delete(where={"source": "a.txt"})  # e.g. a wiped or restored Chroma
+    engine.index.vectors.delete_file("a.txt")  # e.g. a wiped or restored Chroma
     report = engine.ingest()
     assert report.updated == 1 and report.chunks >= 1
     assert "a.txt" in _chroma_sources(engine)
@@ -138,7 +137,7 @@ def test_an_index_built_with_other_chunking_is_flagged_then_rebuilt(make_engine)
         resized.retrieve("Blinken")
     report = resized.ingest()
     assert (report.added, report.unchanged) == (3, 0)
-    assert all(len(c.text) <= 120 for c in resized.index.catalog.chunks())
+    assert all(len(c.text) <= 120 for c, _ in resized.index.catalog.chunks())
     assert resized.retrieve("Where did Blinken meet Lavrov?", k=1)[0].source == "a.txt"
 
 

@@ -39,7 +39,7 @@ def test_a_filter_matching_nothing_returns_nothing(seeds_engine):
     assert seeds_engine.retrieve("Geneva", k=3, filters={"source": "nope.txt"}) == []
 
 
-def test_as_retriever_is_a_llama_index_retriever_over_the_same_index(seeds_engine):
+def test_as_retriever_is_a_llama_index_retriever_agreeing_with_retrieve(seeds_engine):
     from llama_index.core.retrievers import BaseRetriever
 
     retriever = seeds_engine.as_retriever(k=3)
@@ -47,7 +47,8 @@ def test_as_retriever_is_a_llama_index_retriever_over_the_same_index(seeds_engin
     question = "How much additional aid did Washington announce for Ukraine?"
     nodes = retriever.retrieve(question)
     ours = seeds_engine.retrieve(question, k=3)
-    assert [n.node.node_id for n in nodes][:2] == [p.id for p in ours][:2]
+    assert [(n.node.node_id, n.score) for n in nodes] == [(p.id, p.score) for p in ours]
+    assert [(n.node.start_char_idx, n.node.end_char_idx) for n in nodes] == [(p.start, p.end) for p in ours]
     for n in nodes:
         meta = n.node.metadata
         assert n.node.get_content() == seeds_engine.article(meta["source"])[meta["start"] : meta["end"]]

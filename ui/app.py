@@ -2,21 +2,19 @@
 in their article, a library with upload, and answer settings.
 
 `rag ui [--host H] [--port P]` serves it (entry point `newsrag.commands: ui`). It talks only to the
-public `rag.Engine` API. Layout and event wiring live here; HTML in ui/render.py, behaviour that
-needs no browser in ui/chat.py, upload safety in ui/uploads.py, the look in ui/styles.css.
+public `rag.Engine` API. Layout and event wiring live here; the handlers in ui/handlers.py, HTML in
+ui/render.py, behaviour that needs no browser in ui/chat.py, upload safety in ui/uploads.py, the look in ui/styles.css.
 """
 
 
 import argparse
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
-from rag import Engine, NewsragError
+from rag import SUPPORTED_SUFFIXES, Engine
 from ui import render
-from ui.chat import MODES, Library, answer_into, history, ingest_uploads, model_label
-from ui.render import Turn
+from ui.chat import MODES
 
 log = logging.getLogger("newsrag.ui")
 
@@ -24,7 +22,6 @@ STYLES = Path(__file__).with_name("styles.css")
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue",
                 "Arial", "sans-serif"]  # no web fonts: the page must not fetch anything from the internet
 MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
-STREAM_EVERY = 0.05  # seconds between re-renders while an answer streams in
 
 # Clicks on [n] markers and cards reach Python as a 'click' event carrying {turn, marker}; clicks on
 # library rows carry {source}. The data is untrusted and checked in the handlers.
@@ -82,142 +79,37 @@ def _theme():
 
 
 def build_app(engine: Engine):
-    """The page as a gr.Blocks. Launch it with `launch_kwargs(engine)`."""
+    """The page as a gr.Blocks (layout and event wiring; the handlers are ui.handlers.Handlers).
+    Launch it with `launch_kwargs(engine)`."""
     import gradio as gr
 
-    library = Library(engine)
+    from ui.handlers import Handlers
 
-    def summary() -> str:
-        return render.corpus_summary(library.articles())
-
-    def chat_view(turns: list[Turn]) -> str:
-        return render.chat_html(turns)
-
-    def cards_view(turns: list[Turn], index: int | None, active: int | None = None) -> str:
-        if index is None or not 0 <= index < len(turns):
-            return render.cards_html(None, [], {}, {})
-        t = turns[index]
-        texts = library.texts([c.source for c in t.citations])
-        return render.cards_html(index, t.citations, library.titles(), texts, active, t.refused)
-
-    def viewer_view(source: str, citations: list[Any], active: int | None) -> str:
-        try:
-            text = engine.article(source)
-        except NewsragError as error:
-            return render.empty_panel("Article", str(error))
-        own = [c for c in citations if c.source == source]
-        return render.article_html(source, text, library.meta(source), own, active)
-
-    # --- handlers -------------------------------------------------------------------------------
-    def on_ask(question: str, turns: list[Turn], mode: str, k: float, sources: list[str] | None):
-        turns = list(turns or [])
-        turn = Turn(question=(question or "").strip())
-        past = history(turns)
-        turns.append(turn)
-        index = len(turns) - 1
-        yield chat_view(turns), "", turns, gr.skip(), gr.skip()
-        shown = 0.0
-        for _ in answer_into(engine, turn, past, k=int(k) if k else None, sources=sources, mode=mode):
-            if not turn.done and time.monotonic() - shown < STREAM_EVERY:
-                continue  # a token-by-token stream need not re-render more than ~20 times a second
-            shown = time.monotonic()
-            if not turn.done:
-                yield chat_view(turns), gr.skip(), turns, gr.skip(), gr.skip()
-        first = turn.citations[0] if turn.citations else None
-        if first:
-            viewer = viewer_view(first.source, turn.citations, first.marker)
-        else:  # a refusal: do not leave the previous answer's article looking like support
-            viewer = render.empty_viewer() if turn.refused else gr.skip()
-        active = first.marker if first else None
-        cards = cards_view(turns, index, active) if not turn.error else gr.skip()
-        yield chat_view(turns), gr.skip(), turns, cards, viewer
-
-    def on_new_chat():
-        return chat_view([]), "", [], cards_view([], None), render.empty_viewer()
-
-    def on_cite(turns: list[Turn], evt: gr.EventData):
-        data = getattr(evt, "_data", None) or {}
-        try:
-            index, marker = int(data.get("turn")), int(data.get("marker"))
-        except (TypeError, ValueError):
-            return gr.skip(), gr.skip()
-        if not 0 <= index < len(turns or []):
-            return gr.skip(), gr.skip()
-        cited = next((c for c in turns[index].citations if c.marker == marker), None)
-        if cited is None:
-            return gr.skip(), gr.skip()
-        return cards_view(turns, index, marker), viewer_view(cited.source, turns[index].citations, marker)
-
-    def on_open(turns: list[Turn], evt: gr.EventData):
-        data = getattr(evt, "_data", None) or {}
-        source = data.get("source")
-        if not isinstance(source, str) or source not in library.titles():
-            return gr.skip()
-        latest = next((t for t in reversed(turns or []) if t.done and t.citations), None)
-        return viewer_view(source, latest.citations if latest else [], None)
-
-    def on_upload(files: list[str] | None, mode: str, progress=gr.Progress()):
-        if not files:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        progress(0, desc="Saving files")
-        payload = [(Path(f).name, Path(f)) for f in files]  # Gradio's copies keep the original names
-
-        def report(done: int, total: int, name: str) -> None:
-            progress((done, total), desc=f"Indexing {name}" if name else "Indexing", unit="files")
-
-        try:
-            added, problems, chunks = ingest_uploads(engine, payload, report)
-        except Exception as error:  # noqa: BLE001 - report on the page, keep the traceback in the log
-            log.exception("upload failed")
-            added, problems, chunks = [], [(n, f"could not be indexed ({type(error).__name__})") for n, _ in payload], 0
-        library.refresh()
-        return (
-            render.upload_report_html(added, problems, chunks),
-            render.library_html(library.articles()),
-            gr.update(choices=library.choices()),
-            header(mode),
-            None,
-        )
-
-    def on_load(mode: str):
-        """Each new page shows the library as it is now (the layout's values were fixed at build)."""
-        library.refresh()
-        return header(mode), render.library_html(library.articles()), gr.update(choices=library.choices()), \
-            chat_view([])
-
-    def header(mode: str | None) -> str:
-        return render.header_html(summary(), model_label(engine, mode))
-
-    def on_mode(mode: str):
-        return header(mode), model_html(mode)
-
-    def model_html(mode: str | None) -> str:
-        return f'<div class="model-info">Model in use: <b>{render.esc(model_label(engine, mode))}</b></div>'
-
+    page = Handlers(engine)
     # --- layout ---------------------------------------------------------------------------------
     start_mode = engine.settings.answer_mode if engine.settings.answer_mode in MODES else "auto"
     # delete_cache: Gradio keeps a copy of every upload in its temp folder; drop copies older than a day.
     with gr.Blocks(title="newsrag", analytics_enabled=False, fill_width=True, delete_cache=(3600, 86400)) as app:
         turns = gr.State([])
-        top = gr.HTML(header(start_mode), elem_id="topbar", js_on_load=None)
+        top = gr.HTML(page.header(start_mode), elem_id="topbar", js_on_load=None)
         with gr.Sidebar(label="Settings & library", open=True, width=340, elem_id="sidebar"):
             gr.HTML('<div class="side-title">Answer settings</div>', js_on_load=None)
             mode_value = gr.Radio(list(MODES), value=start_mode, label="Answer mode", elem_id="mode",
                                   info="auto uses the model endpoint when one is configured")
-            model = gr.HTML(model_html(start_mode), elem_id="model", js_on_load=None)
+            model = gr.HTML(page.model_html(start_mode), elem_id="model", js_on_load=None)
             k = gr.Slider(1, 20, value=engine.settings.top_k, step=1, label="Passages (k)", info="How many passages an answer may draw on",
                           elem_id="top-k")
-            sources = gr.Dropdown(choices=library.choices(), value=[], multiselect=True, label="Only these articles",
+            sources = gr.Dropdown(choices=page.library.choices(), value=[], multiselect=True, label="Only these articles",
                                   info="Leave empty to search all", elem_id="source-filter")
             gr.HTML('<div class="side-title">Library</div><div class="side-hint">Add articles: .txt .md .html '
                     '.jsonl, up to ' f'{engine.settings.max_upload_bytes / 1e6:g} MB each</div>', js_on_load=None)
-            upload = gr.File(file_count="multiple", file_types=[".txt", ".md", ".html", ".htm", ".jsonl"],
+            upload = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
                              label="Add articles", show_label=False, elem_id="upload", height=110)
             upload_report = gr.HTML("", elem_id="upload-report", js_on_load=None)
-            lib = gr.HTML(render.library_html(library.articles()), elem_id="library", js_on_load=LIBRARY_JS)
+            lib = gr.HTML(render.library_html(page.library.articles()), elem_id="library", js_on_load=LIBRARY_JS)
         with gr.Row(elem_id="main", equal_height=False):
             with gr.Column(scale=6, elem_id="chat-col"):
-                chat = gr.HTML(chat_view([]), elem_id="chat", js_on_load=CHAT_JS)
+                chat = gr.HTML(page.chat_view([]), elem_id="chat", js_on_load=CHAT_JS)
                 with gr.Row(elem_id="composer", equal_height=True):
                     question = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
                                           lines=1, max_lines=4, container=False, scale=8, elem_id="question",
@@ -225,21 +117,21 @@ def build_app(engine: Engine):
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
                     new = gr.Button("New chat", variant="secondary", scale=1, min_width=100, elem_id="new-chat")
             with gr.Column(scale=5, elem_id="evidence-col"):
-                cards = gr.HTML(cards_view([], None), elem_id="cards", js_on_load=CITE_JS)
+                cards = gr.HTML(page.cards_view([], None), elem_id="cards", js_on_load=CITE_JS)
                 viewer = gr.HTML(render.empty_viewer(), elem_id="viewer", js_on_load=VIEWER_JS)
 
-        asked = dict(fn=on_ask, inputs=[question, turns, mode_value, k, sources],
+        asked = dict(fn=page.on_ask, inputs=[question, turns, mode_value, k, sources],
                      outputs=[chat, question, turns, cards, viewer], show_progress="hidden")
         ask.click(**asked)
         question.submit(**asked)
-        new.click(on_new_chat, outputs=[chat, question, turns, cards, viewer], show_progress="hidden")
-        chat.click(on_cite, inputs=[turns], outputs=[cards, viewer], show_progress="hidden")
-        cards.click(on_cite, inputs=[turns], outputs=[cards, viewer], show_progress="hidden")
-        lib.click(on_open, inputs=[turns], outputs=[viewer], show_progress="hidden")
-        upload.upload(on_upload, inputs=[upload, mode_value], outputs=[upload_report, lib, sources, top, upload],
+        new.click(page.on_new_chat, outputs=[chat, question, turns, cards, viewer], show_progress="hidden")
+        chat.click(page.on_cite, inputs=[turns], outputs=[cards, viewer], show_progress="hidden")
+        cards.click(page.on_cite, inputs=[turns], outputs=[cards, viewer], show_progress="hidden")
+        lib.click(page.on_open, inputs=[turns], outputs=[viewer], show_progress="hidden")
+        upload.upload(page.on_upload, inputs=[upload, mode_value], outputs=[upload_report, lib, sources, top, upload],
                       show_progress="full")
-        app.load(on_load, inputs=[mode_value], outputs=[top, lib, sources, chat], show_progress="hidden")
-        mode_value.change(on_mode, inputs=[mode_value], outputs=[top, model], show_progress="hidden")
+        app.load(page.on_load, inputs=[mode_value], outputs=[top, lib, sources, chat], show_progress="hidden")
+        mode_value.change(page.on_mode, inputs=[mode_value], outputs=[top, model], show_progress="hidden")
     return app
 
 

@@ -6,14 +6,14 @@ public `rag.Engine` API.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from rag import Answer, Engine, NewsragError
+from rag import Answer, ArticleInfo, Engine, NewsragError
 from ui.render import Turn
 from ui.uploads import SavedUploads, save_uploads
 
@@ -52,16 +52,6 @@ def model_label(engine: Engine, mode: str | None) -> str:
     return "extractive (no model)"
 
 
-def _stream(engine: Engine, question: str, past: list, k: int | None, filters, mode: str | None):
-    """engine.stream with the answer mode picked on the page. Engines whose stream() takes `mode`
-    get it per request; otherwise the choice is stored in the engine's settings (one local user)."""
-    if mode and "mode" in inspect.signature(engine.stream).parameters:
-        return engine.stream(question, past, k, filters, mode=mode)
-    if mode in MODES:
-        engine.settings.answer_mode = mode
-    return engine.stream(question, past, k, filters)
-
-
 def answer_into(
     engine: Engine,
     turn: Turn,
@@ -75,7 +65,7 @@ def answer_into(
     they come; the final Answer only adds citations and flags (if nothing was streamed, its text is
     used). Errors end the turn with a message, never an exception."""
     try:
-        for event in _stream(engine, turn.question, past, k, filters_for(sources), mode):
+        for event in engine.stream(turn.question, past, k, filters_for(sources), mode=mode or None):
             if isinstance(event, Answer):
                 _finish(turn, event)
             elif isinstance(event, str) and event:
@@ -105,20 +95,19 @@ def _finish(turn: Turn, answer: Answer) -> None:
 
 
 class Library:
-    """The indexed articles (titles, meta, chunk counts) and their texts, cached until an ingest."""
+    """The indexed articles and their texts as the page shows them, cached until an ingest."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._articles: list[dict[str, Any]] | None = None
+        self._articles: list[ArticleInfo] | None = None
 
-    def articles(self) -> list[dict[str, Any]]:
+    def articles(self) -> list[ArticleInfo]:
         """engine.articles(), sorted by source; an article without a title gets its opening words."""
         if self._articles is None:
-            found = sorted(self.engine.articles(), key=lambda a: a["source"])
-            for a in found:
-                if not a.get("title"):
-                    a["title"] = self._opening(a["source"])
-            self._articles = found
+            self._articles = [
+                a if a.title else replace(a, title=self._opening(a.source))
+                for a in sorted(self.engine.articles(), key=lambda a: a.source)
+            ]
         return self._articles
 
     def _opening(self, source: str) -> str:
@@ -132,10 +121,10 @@ class Library:
         self._articles = None
 
     def titles(self) -> dict[str, str]:
-        return {a["source"]: a.get("title") or "" for a in self.articles()}
+        return {a.source: a.title for a in self.articles()}
 
     def meta(self, source: str) -> dict[str, str]:
-        return next((dict(a.get("meta") or {}) for a in self.articles() if a["source"] == source), {})
+        return next((dict(a.meta) for a in self.articles() if a.source == source), {})
 
     def texts(self, sources: Sequence[str]) -> dict[str, str]:
         found = {}
@@ -148,7 +137,7 @@ class Library:
 
     def choices(self) -> list[tuple[str, str]]:
         """(label, source) pairs for the source filter."""
-        return [(a.get("title") or a["source"], a["source"]) for a in self.articles()]
+        return [(a.title or a.source, a.source) for a in self.articles()]
 
 
 def ingest_uploads(

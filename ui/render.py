@@ -21,6 +21,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rag import ArticleInfo
+
 MARKER = re.compile(r"\[(\d{1,3})\]")  # "[3]" in answer text
 TIP_CHARS = 220  # hover tooltips show the start of long quotes
 
@@ -250,26 +252,25 @@ def empty_panel(title: str, message: str) -> str:
 
 
 # --- library and status ---------------------------------------------------------------------------
-def library_html(articles: Sequence[Mapping[str, Any]]) -> str:
+def library_html(articles: Sequence[ArticleInfo]) -> str:
     """The indexed articles with their chunk counts; each opens in the viewer."""
     if not articles:
         return '<div class="empty">No articles indexed yet. Add some below.</div>'
     rows = []
     for a in articles:
-        meta = a.get("meta") or {}
-        sub = " · ".join(esc(v) for v in (a["source"], meta.get("outlet", "")) if v)
-        chunks = int(a.get("chunks", 0))
+        sub = " · ".join(esc(v) for v in (a.source, a.meta.get("outlet", "")) if v)
+        chunks = a.chunks
         rows.append(
-            f'<li class="lib-item" role="button" tabindex="0" data-source="{esc(a["source"])}">'
-            f'<div class="lib-text"><div class="lib-title">{esc(a.get("title") or a["source"])}</div>'
+            f'<li class="lib-item" role="button" tabindex="0" data-source="{esc(a.source)}">'
+            f'<div class="lib-text"><div class="lib-title">{esc(a.title or a.source)}</div>'
             f'<div class="lib-sub">{sub}</div></div>'
             f'<span class="chip">{chunks} chunk{"s" if chunks != 1 else ""}</span></li>'
         )
     return f'<ul class="library">{"".join(rows)}</ul>'
 
 
-def corpus_summary(articles: Sequence[Mapping[str, Any]]) -> str:
-    chunks = sum(int(a.get("chunks", 0)) for a in articles)
+def corpus_summary(articles: Sequence[ArticleInfo]) -> str:
+    chunks = sum(a.chunks for a in articles)
     n = len(articles)
     return f"{n} article{'s' if n != 1 else ''} · {chunks} chunk{'s' if chunks != 1 else ''} indexed"
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from rag import SUPPORTED_SUFFIXES
 
-ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 MAX_NAME_CHARS = 100
 
 
@@ -62,8 +62,8 @@ def save_uploads(files: list[tuple[str, bytes | Path]], corpus: Path, max_bytes:
 def _save_one(root: Path, original: str, content: bytes | Path, max_bytes: int) -> tuple[Path, bool]:
     name = safe_name(original)
     suffix = Path(name).suffix.lower()
-    if suffix not in ALLOWED_SUFFIXES:
-        raise UploadRejected(f"unsupported file type (use {', '.join(ALLOWED_SUFFIXES)})")
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UploadRejected(f"unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
     size = len(content) if isinstance(content, bytes) else Path(content).stat().st_size
     if size > max_bytes:
         raise UploadRejected(f"too large ({size:,} bytes; the limit is {max_bytes:,})")

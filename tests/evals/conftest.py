@@ -4,38 +4,29 @@ the seeds, and a helper that runs `rag eval` end to end into a temporary report 
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 import pytest
 
 import rag  # noqa: F401  (offline environment first)
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def eval_seeds(tmp_path_factory) -> Path:
-    corpus = tmp_path_factory.mktemp("eval_seeds") / "corpus"
-    shutil.copytree(ROOT / "seeds", corpus)
-    return corpus
+def eval_seeds(seeds_engine) -> Path:
+    """The session's copy of the seeds (tests/conftest.py), indexed once for the whole run."""
+    return seeds_engine.settings.corpus
 
 
 @pytest.fixture(scope="session")
-def eval_engine(eval_seeds, tmp_path_factory):
-    from rag import Engine
-
-    engine = Engine.open(corpus=eval_seeds, index=tmp_path_factory.mktemp("eval_index") / "index",
-                         answer_mode="extractive")
-    engine.ingest()
-    yield engine
-    engine.close()
+def eval_engine(seeds_engine):
+    return seeds_engine
 
 
 @pytest.fixture(scope="session")
-def run_eval(eval_seeds, tmp_path_factory):
-    """run_eval(out_dir, *options) -> exit status of `rag eval` on the seeds copy (shared temp index)."""
-    index = tmp_path_factory.mktemp("eval_run_index") / "index"
+def run_eval(eval_seeds, seeds_engine):
+    """run_eval(out_dir, *options) -> exit status of `rag eval` on the seeds copy and its index."""
+    index = seeds_engine.settings.index
 
     def run(out: Path, *options: str) -> int:
         from evals.run import command

@@ -119,7 +119,12 @@ def test_citation_opens_article_with_span_highlighted_and_in_view(page, engine):
     page.wait_for_function(
         "src => document.querySelector('#viewer .viewer')?.dataset.source === src", arg=last["source"]
     )
-    page.wait_for_timeout(150)  # the scroll runs on the next animation frame
+    page.wait_for_function(  # the scroll runs on the next animation frame
+        """() => { const b = document.querySelector('#viewer .viewer-body');
+                   const m = document.querySelector('#viewer mark.hl.active');
+                   if (!b || !m) return false;
+                   const r = m.getBoundingClientRect(), v = b.getBoundingClientRect();
+                   return r.top >= v.top && r.bottom <= v.bottom; }""")
     state = viewer_state(page)
     article = engine.article(last["source"])
     assert state["text"] == article, "the viewer must show the whole cleaned article, unchanged"
@@ -178,7 +183,7 @@ def test_settings_mode_k_and_source_filter(page, engine):
     k_box = page.locator("#top-k input[type=number]")
     k_box.fill("1")
     k_box.press("Enter")
-    title = next(a["title"] for a in engine.articles() if a["source"] == source)
+    title = next(a.title for a in engine.articles() if a.source == source)
     page.click("#source-filter input")
     page.keyboard.type(title[:20])
     page.locator(f'#source-filter [role=option][aria-label="{title}"]').click()
@@ -195,10 +200,6 @@ def test_settings_mode_k_and_source_filter(page, engine):
 
 
 def test_llm_mode_without_endpoint_falls_back_with_a_notice(page, engine):
-    import inspect
-
-    if "mode" not in inspect.signature(engine.stream).parameters:
-        pytest.skip("this Engine has no per-request answer mode yet")
     assert not engine.settings.llm_configured()
     page.locator("#mode label", has_text="llm").click()
     page.wait_for_function("document.querySelector('#model').textContent.includes('no endpoint')")
@@ -214,12 +215,12 @@ def test_corpus_panel_lists_articles_with_chunk_counts(page, engine):
         "#library .lib-item", "els => els.map(e => [e.dataset.source, e.querySelector('.chip').textContent])"
     )
     assert dict(rows) == {
-        a["source"]: f"{a['chunks']} chunk{'s' if a['chunks'] != 1 else ''}" for a in articles
+        a.source: f"{a.chunks} chunk{'s' if a.chunks != 1 else ''}" for a in articles
     }
-    chunks = sum(a["chunks"] for a in articles)
+    chunks = sum(a.chunks for a in articles)
     assert f"{len(articles)} articles · {chunks} chunks indexed" in page.inner_text("#topbar")
     # Opening an article from the library shows it whole.
-    source = articles[1]["source"]
+    source = articles[1].source
     page.click(f'#library .lib-item[data-source="{source}"]')
     page.wait_for_function("src => document.querySelector('#viewer .viewer')?.dataset.source === src", arg=source)
     assert viewer_state(page)["text"] == engine.article(source)
@@ -297,8 +298,7 @@ def test_injected_article_does_not_load_or_execute(page, network):
     assert '<img src="http://203.0.113.9/y.png"' in viewer and "<script>" in viewer  # shown as text
 
     # A question may carry markup too.
-    ask(page, f'<img src="http://{EXFIL_HOST}/q.png" onerror="window.__pwned=5"> Zorblax?')
-    page.wait_for_timeout(300)
+    ask(page, f'<img src="http://{EXFIL_HOST}/q.png" onerror="window.__pwned=5"> Zorblax?')  # waits for the answer
     for panel in ("#chat", "#cards", "#viewer", "#library"):
         assert page.locator(f"{panel} img, {panel} script, {panel} a[href]").count() == 0, panel
     assert page.evaluate("window.__pwned") is None

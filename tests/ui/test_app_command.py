@@ -43,7 +43,7 @@ def test_rag_ui_help_and_loopback_bind(tmp_path):
                 break
             except OSError:
                 assert proc.poll() is None, (tmp_path / "ui.log").read_text()
-                time.sleep(0.5)
+                time.sleep(0.1)  # polling the condition: the page answers
         else:
             pytest.fail("rag ui did not come up")
         assert config.get("title") == "newsrag"

@@ -13,20 +13,14 @@ from ui.render import Turn
 class ScriptedEngine:
     """Stands in for Engine.stream: yields the given events, or raises."""
 
-    def __init__(self, events=(), error=None, mode_param=False):
+    def __init__(self, events=(), error=None):
         self.events, self.error, self.calls = list(events), error, []
         self.settings = SimpleNamespace(answer_mode="auto", llm_configured=lambda: False)
-        if mode_param:
-            self.stream = self._stream_with_mode
 
-    def stream(self, question, history=None, k=None, filters=None):
-        self.calls.append(dict(question=question, history=history, k=k, filters=filters))
+    def stream(self, question, history=None, k=None, filters=None, *, mode=None):
+        self.calls.append(dict(question=question, history=history, k=k, filters=filters, mode=mode))
         if self.error:
             raise self.error
-        yield from self.events
-
-    def _stream_with_mode(self, question, history=None, k=None, filters=None, mode=None):
-        self.calls.append(dict(question=question, history=history, k=k, filters=filters, mode=mode))
         yield from self.events
 
 
@@ -36,7 +30,7 @@ def final(text, citations=(), **kw):
 
 
 def test_deltas_are_appended_and_the_final_answer_only_adds_citations():
-    c = Citation(1, "a.txt", 0, 7, "Geneva.")
+    c = Citation("a.txt", 0, 7, quote="Geneva.", marker=1)
     engine = ScriptedEngine(["In Gen", "eva [1]", final("In Geneva, rewritten. [1]", [c], notice="fell back")])
     turn = Turn("where?")
     seen = [t.text for t in answer_into(engine, turn, [], k=3, sources=["a.txt"], mode="llm")]
@@ -44,11 +38,10 @@ def test_deltas_are_appended_and_the_final_answer_only_adds_citations():
     assert turn.text == "In Geneva [1]"  # shown text is never rewritten by the final Answer
     assert turn.done and turn.citations == [c] and turn.notice == "fell back" and turn.mode == "llm"
     assert engine.calls[0]["filters"] == {"source": ["a.txt"]} and engine.calls[0]["k"] == 3
-    assert engine.settings.answer_mode == "llm"  # no per-call mode on this engine: stored in settings
 
 
-def test_mode_is_passed_per_request_when_the_engine_takes_it():
-    engine = ScriptedEngine([final("x")], mode_param=True)
+def test_mode_is_passed_per_request_and_never_stored_in_settings():
+    engine = ScriptedEngine([final("x")])
     list(answer_into(engine, Turn("q"), [], mode="extractive"))
     assert engine.calls[0]["mode"] == "extractive" and engine.settings.answer_mode == "auto"
 
@@ -102,4 +95,4 @@ def test_ingest_uploads_reports_bad_files_by_name_and_keeps_the_rest(make_engine
     assert steps[-1][0] == steps[-1][1]
     corpus = engine.settings.corpus
     assert sorted(p.name for p in corpus.iterdir()) == ["new_story.md", "old.txt"]
-    assert {a["source"] for a in engine.articles()} == {"old.txt", "new_story.md"}
+    assert {a.source for a in engine.articles()} == {"old.txt", "new_story.md"}

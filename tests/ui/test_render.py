@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from rag import Citation
+from rag import ArticleInfo, Citation
 from ui.render import (
     Turn,
     article_html,
@@ -121,7 +121,7 @@ def test_cards_show_quote_title_and_position():
 
 
 def test_library_and_upload_report_escape_names():
-    out = library_html([{"source": 'x"><img src=y>.txt', "title": "<b>T</b>", "chunks": 1, "meta": {}}])
+    out = library_html([ArticleInfo('x"><img src=y>.txt', "<b>T</b>", 1, {})])
     assert "<img" not in out and "<b>" not in out and "1 chunk<" in out
     report = upload_report_html(["ok.txt"], [("<evil>.txt", "empty file")], chunks=2)
     assert "&lt;evil&gt;.txt" in report and "Added 1 file (2 chunks): ok.txt" in report

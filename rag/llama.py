@@ -1,9 +1,11 @@
-"""A llama-index embedding model backed by any newsrag embedder, so llama-index retrievers and
-pipelines use exactly the vectors of the index. Kept apart from rag.embeddings because importing
+"""newsrag as llama-index parts, for llama-index pipelines: a retriever over newsrag's one query path
+and an embedding model that gives exactly the index's vectors. Kept apart because importing
 llama-index costs about 3.5 s, which newsrag's own query path never pays.
 
->>> from rag.embeddings import MiniLMEmbedder                  # doctest: +SKIP
->>> LlamaIndexEmbedding(MiniLMEmbedder()).get_query_embedding("Geneva")[:2]   # doctest: +SKIP
+>>> from rag import Engine                                                     # doctest: +SKIP
+>>> nodes = Engine.open().as_retriever(k=3).retrieve("Where did Blinken meet Lavrov?")  # doctest: +SKIP
+>>> from rag.embeddings import MiniLMEmbedder                                  # doctest: +SKIP
+>>> LlamaIndexEmbedding(MiniLMEmbedder()).get_query_embedding("Geneva")[:2]    # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -11,10 +13,41 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from collections.abc import Callable
+from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from pydantic import PrivateAttr
 
 from rag.embeddings import Embedder
+from rag.schema import Passage
+
+
+class NewsragRetriever(BaseRetriever):
+    """A llama-index retriever that is `Engine.retrieve`: the same passages, order and scores (the
+    fused RRF score), with exact offsets in `start_char_idx`/`end_char_idx` and the article's
+    metadata. Not a second search path: a fix to retrieval reaches llama-index users too."""
+
+    def __init__(self, retrieve: Callable[[str], list[Passage]]) -> None:
+        super().__init__()
+        self._retrieve_passages = retrieve
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return [NodeWithScore(node=to_node(p), score=p.score) for p in self._retrieve_passages(query_bundle.query_str)]
+
+
+def to_node(passage: Passage) -> TextNode:
+    meta = {**passage.meta, "source": passage.source, "start": passage.start, "end": passage.end}
+    return TextNode(
+        id_=passage.id,
+        text=passage.text,
+        metadata=meta,
+        start_char_idx=passage.start,
+        end_char_idx=passage.end,
+        # the chunk alone is embedded and prompted: metadata stays out of its text
+        excluded_embed_metadata_keys=sorted(meta),
+        excluded_llm_metadata_keys=sorted(meta),
+    )
 
 
 class LlamaIndexEmbedding(BaseEmbedding):

@@ -1,0 +1,103 @@
+"""Ingest: bring an index in line with a corpus folder.
+
+New files are added, changed files replaced, deleted files removed (only on a full run, without
+`paths`), unchanged files cost a hash. Changed files are loaded and written in groups of about
+`Settings.ingest_batch_chars` characters: big enough to embed efficiently, small enough that a kill
+loses little (each file is committed on its own, rag.index). Unreadable files are reported in
+`IngestReport.errors` and leave what was indexed before untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rag import documents
+from rag.errors import CorpusNotFound
+from rag.index import Index
+from rag.schema import Article, IngestReport
+
+Progress = Callable[[int, int, str], None]  # (files done, files total, file just done)
+Pending = tuple[str, str, list[Article]]  # (file, sha256, its articles)
+
+
+class _Run:
+    """One ingest run: the report, the group of changed files waiting to be written, and progress."""
+
+    def __init__(self, index: Index, total: int, batch_chars: int, progress: Progress | None):
+        self.index, self.total, self.batch_chars, self.progress = index, total, batch_chars, progress
+        self.report = IngestReport()
+        self.known = index.catalog.file_hashes()
+        self.pending: list[Pending] = []
+        self.pending_chars = 0
+        self.done = 0
+        self._tell("")
+
+    def _tell(self, name: str) -> None:
+        if self.progress:
+            self.progress(self.done, self.total, name)
+
+    def finished(self, name: str) -> None:
+        # Progress counts files done: skipped, failed, or embedded and committed. Embedding is the
+        # slow part, so counting files read would race ahead and then stall.
+        self.done += 1
+        self._tell(name)
+
+    def queue(self, item: Pending) -> None:
+        self.pending.append(item)
+        self.pending_chars += sum(len(a.text) for a in item[2])
+        if self.pending_chars >= self.batch_chars:
+            self.flush()
+
+    def flush(self) -> None:
+        """Embed and commit the pending files, and count them."""
+        if not self.pending:
+            return
+        self.report.chunks += self.index.sync_files(self.pending)
+        for name, _, _ in self.pending:
+            if name in self.known:
+                self.report.updated += 1
+            else:
+                self.report.added += 1
+            self.finished(name)
+        self.pending, self.pending_chars = [], 0
+
+
+def ingest(index: Index, root: Path, paths: list[Path] | None = None, *,
+           batch_chars: int = 200_000, progress: Progress | None = None) -> IngestReport:
+    """Index the files of corpus folder `root` (or only `paths` inside it) into `index`."""
+    started = time.perf_counter()
+    root = Path(root)
+    if not root.is_dir():
+        raise CorpusNotFound(f"corpus folder {root} does not exist: create it or set RAG_CORPUS / --corpus")
+    if index.built_differently():
+        index.reset()  # another embedder or chunking: nothing stored can be reused
+    files = documents.discover(root, paths)
+    redo = index.reconcile()
+    run = _Run(index, len(files), batch_chars, progress)
+    seen: set[str] = set()
+    for path in files:
+        name = documents.source_name(path, root)
+        seen.add(name)
+        try:
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            if run.known.get(name) == sha and name not in redo:
+                run.report.unchanged += 1
+                run.finished(name)
+                continue
+            articles = documents.load_file(path, root)
+        except (documents.DocumentError, OSError) as error:
+            run.report.errors.append((name, str(error)))
+            run.finished(name)
+            continue
+        run.queue((name, sha, articles))
+    run.flush()
+    if paths is None:
+        for name in sorted(set(run.known) - seen):
+            index.remove_file(name)
+            run.report.removed += 1
+    index.refresh_bm25()
+    run.report.seconds = time.perf_counter() - started
+    return run.report

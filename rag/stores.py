@@ -1,0 +1,242 @@
+"""The two stores behind the index, written and read only here: Chroma (vectors) and bm25s (terms).
+
+Both hold the same chunk ids and the same metadata (source, file, start, end and the article's title,
+date, url, outlet, author), and both answer a search with `Passage`s carrying the searcher's own score.
+A search filter is a dict ``{field: value or list of values}``; `chroma_where` and `matches` are its
+two translations, side by side so that they cannot drift apart.
+
+Why not through llama-index's ChromaVectorStore and BM25Retriever (newsrag did that once): importing
+llama-index costs about 3.5 s, which a cold `rag ask` cannot pay; ChromaVectorStore sends a whole
+file's chunks in one `add`, which Chroma refuses above its max batch size (a 20 MB file could never
+be ingested); and reading the stores directly while writing them through llama-index meant two
+definitions of every row format. llama-index users still get a llama-index retriever over the one
+query path (`Engine.as_retriever`, rag.llama).
+
+>>> matches({"source": "a.txt", "outlet": "AP"}, {"source": ["a.txt", "b.txt"]})
+True
+>>> chroma_where({"source": ["a.txt", "b.txt"], "outlet": "AP"})
+{'$and': [{'source': {'$in': ['a.txt', 'b.txt']}}, {'outlet': 'AP'}]}
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.schema import Chunk, Passage
+from rag.terms import bm25_tokenize
+
+ARTICLE_META = ("title", "date", "url", "outlet", "author")
+Filters = dict[str, Any]
+
+
+# --- filters --------------------------------------------------------------------------------------
+
+
+def _allowed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple, set)) else [value]
+
+
+def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
+    """The filter as a Chroma `where` clause (None: no filter)."""
+    if not filters:
+        return None
+    clauses = [
+        {key: {"$in": _allowed(value)}} if isinstance(value, (list, tuple, set)) else {key: value}
+        for key, value in filters.items()
+    ]
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def matches(row: dict[str, Any], filters: Filters) -> bool:
+    """Does a stored row's metadata pass the filter?"""
+    return all(row.get(key) in _allowed(value) for key, value in filters.items())
+
+
+# --- rows -----------------------------------------------------------------------------------------
+
+
+def row_metadata(chunk: Chunk, file: str) -> dict[str, Any]:
+    """What both stores keep about a chunk besides its id and text."""
+    meta: dict[str, Any] = {k: chunk.meta[k] for k in ARTICLE_META if chunk.meta.get(k) not in (None, "")}
+    meta.update(source=chunk.source, file=file, start=chunk.start, end=chunk.end)
+    return meta
+
+
+def _passage(chunk_id: str, row: dict[str, Any], text: str, score: float) -> Passage:
+    meta = {key: str(row[key]) for key in ARTICLE_META if row.get(key) not in (None, "")}
+    return Passage(row["source"], int(row["start"]), int(row["end"]), text, score, chunk_id, meta)
+
+
+# --- Chroma ---------------------------------------------------------------------------------------
+
+
+class VectorStore:
+    """One Chroma collection (cosine space), embedded on disk or on a `chroma run` server.
+
+    Writes are cut into batches of at most the client's max batch size. Vectors are always given:
+    newsrag embeds, and Chroma must never fall back to its default model (which it would try to
+    download)."""
+
+    def __init__(self, client: Any, name: str):
+        self._client = client
+        self._name = name
+        self._collection = self._open()
+
+    @classmethod
+    def open(cls, directory: Path, name: str, host: str | None = None, port: int = 8000) -> VectorStore:
+        import chromadb  # telemetry is off through the environment (rag.offline)
+
+        if host:
+            return cls(chromadb.HttpClient(host=host, port=port), name)
+        return cls(chromadb.PersistentClient(path=str(directory)), name)
+
+    def _open(self):
+        return self._client.get_or_create_collection(
+            self._name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    @property
+    def max_batch(self) -> int:
+        return int(self._client.get_max_batch_size())
+
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray, file: str) -> None:
+        step = self.max_batch
+        for i in range(0, len(chunks), step):
+            part = chunks[i : i + step]
+            self._collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=np.asarray(vectors[i : i + step], dtype=np.float32),
+                documents=[c.text for c in part],
+                metadatas=[row_metadata(c, file) for c in part],
+            )
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = sorted(ids)
+        for i in range(0, len(ids), self.max_batch):
+            self._collection.delete(ids=ids[i : i + self.max_batch])
+
+    def delete_file(self, file: str) -> None:
+        self._collection.delete(where={"file": file})
+
+    def ids(self, file: str | None = None) -> set[str]:
+        return set(self._collection.get(where={"file": file} if file else None, include=[])["ids"])
+
+    def rows(self) -> dict[str, dict[str, Any]]:
+        """Every stored chunk's metadata by id (for checks and repairs, not for queries)."""
+        got = self._collection.get(include=["metadatas"])
+        return dict(zip(got["ids"], got["metadatas"]))
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def clear(self) -> None:
+        self._client.delete_collection(self._name)
+        self._collection = self._open()
+
+    def search(self, vector: Sequence[float], depth: int, filters: Filters | None = None) -> list[Passage]:
+        """Nearest chunks by cosine similarity (score = 1 - cosine distance)."""
+        depth = min(depth, self.count())
+        if depth == 0:
+            return []
+        found = self._collection.query(
+            query_embeddings=[list(vector)], n_results=depth, where=chroma_where(filters),
+            include=["metadatas", "documents", "distances"],
+        )
+        return [
+            _passage(chunk_id, row, text, 1.0 - distance)
+            for chunk_id, row, text, distance in zip(
+                found["ids"][0], found["metadatas"][0], found["documents"][0], found["distances"][0]
+            )
+        ]
+
+
+# --- bm25s ----------------------------------------------------------------------------------------
+
+
+class TermStore:
+    """A bm25s index over chunk texts, persisted in `directory` with the catalog generation it was
+    built from. `build` writes a new one beside it and swaps it in (readers see the old or the new)."""
+
+    def __init__(self, directory: Path):
+        self.dir = Path(directory)
+        self._bm25 = None
+        self._rows: list[dict[str, Any]] = []
+        self._generation: str | None = None
+
+    def generation(self) -> str | None:
+        """The catalog generation the index on disk was built from (None: no index)."""
+        marker = self.dir / "generation"
+        return marker.read_text() if marker.exists() else None
+
+    def holds(self, generation: str) -> bool:
+        """Is the index (loaded, or on disk) the one built from this catalog generation?"""
+        return self._generation == generation or self.generation() == generation
+
+    def build(self, chunks: Iterable[tuple[Chunk, str]], generation: str) -> None:
+        """Index (chunk, file) pairs. An empty corpus leaves only the generation marker."""
+        import bm25s
+
+        pairs = list(chunks)
+        tmp = self.dir.with_name(self.dir.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if pairs:
+            bm25 = bm25s.BM25()
+            bm25.index(bm25_tokenize([c.text for c, _ in pairs]), show_progress=False)
+            bm25.save(str(tmp))
+            rows = [{"id": c.id, "text": c.text, **row_metadata(c, file)} for c, file in pairs]
+            (tmp / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
+        (tmp / "generation").write_text(generation)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        tmp.rename(self.dir)  # atomic on one file system: a reader sees the old or the new index
+        self._bm25, self._rows, self._generation = None, [], None
+
+    def _load(self, generation: str):
+        if self._generation != generation:
+            import bm25s
+
+            self._bm25, self._rows = None, []
+            if self.generation() == generation and (self.dir / "rows.json").exists():
+                self._bm25 = bm25s.BM25.load(str(self.dir), show_progress=False)
+                self._rows = json.loads((self.dir / "rows.json").read_text(encoding="utf-8"))
+            self._generation = generation
+        return self._bm25
+
+    def search(self, question: str, depth: int, generation: str, filters: Filters | None = None) -> list[Passage]:
+        """Chunks by BM25 score; only chunks sharing a term with the question."""
+        bm25 = self._load(generation)
+        if bm25 is None:
+            return []
+        mask = None
+        if filters:
+            mask = np.array([matches(row, filters) for row in self._rows], dtype=float)
+            if not mask.any():
+                return []
+        ids, scores = bm25.retrieve(
+            bm25_tokenize(question), k=min(depth, len(self._rows)), weight_mask=mask, show_progress=False
+        )
+        return [
+            _passage(self._rows[i]["id"], self._rows[i], self._rows[i]["text"], float(score))
+            for i, score in zip(ids[0], scores[0])
+            if score > 0  # bm25s fills k slots even with chunks sharing no term with the question
+        ]
+
+    def rows(self, generation: str) -> list[dict[str, Any]]:
+        """Every indexed chunk: id, text and metadata (for checks, not for queries)."""
+        self._load(generation)
+        return list(self._rows)
+
+    def document_frequencies(self, generation: str) -> tuple[dict[str, int], int]:
+        """({stemmed term: number of chunks containing it}, number of chunks)."""
+        bm25 = self._load(generation)
+        if bm25 is None:
+            return {}, 0
+        # bm25s keeps one sparse column per vocabulary term: its length is the term's df.
+        per_term = np.diff(np.asarray(bm25.scores["indptr"]))
+        return {t: int(per_term[i]) for t, i in bm25.vocab_dict.items() if i < len(per_term)}, int(bm25.scores["num_docs"])
