@@ -1,6 +1,7 @@
-"""Compute the evidence offsets of evals/qa.jsonl from its hand-written quotes.
+"""Compute the evidence offsets of evals/qa.jsonl (or evals/html_qa.jsonl) from its hand-written quotes.
 
     python -m evals.build_offsets [--qa evals/qa.jsonl] [--corpus seeds] [--check]
+    python -m evals.build_offsets --qa evals/html_qa.jsonl      # corpus: ../shared/benchmarks/html
 
 Each evidence quote was copied by hand from an article; this finds it in the *cleaned* article text
 (`Engine.article(source)`, which is what every offset refers to) and stores start/end, so that
@@ -18,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from evals import qaset
-from evals.common import SEEDS
+from evals.common import SEEDS, shared_dir
 
 
 def closest(quote: str, text: str) -> str:
@@ -45,18 +46,25 @@ def rebuild(items: list[qaset.QAItem], article) -> tuple[list[qaset.QAItem], lis
     return out, missing
 
 
+def default_corpus(qa: Path) -> Path:
+    """The corpus a QA file's sources name: the saved HTML pages for html_qa.jsonl, else the seeds."""
+    return shared_dir() / "benchmarks" / "html" if qa.name == qaset.HTML_QA_PATH.name else SEEDS
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.build_offsets", description=__doc__.split("\n\n")[0])
     parser.add_argument("--qa", type=Path, default=qaset.DEFAULT_PATH)
-    parser.add_argument("--corpus", type=Path, default=SEEDS)
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="articles folder (default: seeds/, or ../shared/benchmarks/html for html_qa.jsonl)")
     parser.add_argument("--check", action="store_true", help="report only; do not rewrite the file")
     args = parser.parse_args(argv)
 
     from evals.common import open_engine
 
     items = qaset.load(args.qa)
+    corpus = args.corpus or default_corpus(args.qa)
     with tempfile.TemporaryDirectory(prefix="newsrag-offsets-") as tmp:
-        engine, _ = open_engine(args.corpus, Path(tmp) / "index", quiet=True)
+        engine, _ = open_engine(corpus, Path(tmp) / "index", quiet=True)
         try:
             rebuilt, missing = rebuild(items, engine.article)
             still_wrong = qaset.problems(rebuilt, engine.article) if not missing else []

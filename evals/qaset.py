@@ -2,7 +2,8 @@
 
 One JSON object per line:
 
-    {"id": "q01", "kind": "single", "question": "...", "answer": "reference answer, written from the articles",
+    {"id": "q01", "kind": "single", "split": "train",
+     "question": "...", "answer": "reference answer, written from the articles",
      "facts": [["Geneva"], ["Friday", "21"]],           # key facts; each a list of acceptable spellings
      "evidence": [{"group": 0, "source": "000_....txt", "start": 10, "end": 90, "quote": "..."}],
      "history": [["user", "..."], ["assistant", "..."]]}  # earlier turns, for follow-up questions
@@ -17,6 +18,10 @@ One JSON object per line:
 - A question with no evidence (all `unanswerable` ones, and follow-ups whose answer is not in the
   articles) must be refused.
 - The first 24 lines are the dev set the core engine is calibrated on (DEV_SIZE).
+- `split`: "train" or "test" (SPLITS; "train" when absent). The test split is frozen: nothing is fit,
+  tuned or eyeballed on it (how the split was made: evals/SPLITS.md).
+- The same format serves evals/html_qa.jsonl (HTML_QA_PATH), over the saved news pages of
+  ../shared/benchmarks/html, whose sources are the page file names.
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KINDS = ("single", "multi", "numeric", "comparison", "unanswerable", "followup")
+SPLITS = ("train", "test")
 DEV_SIZE = 24
 DEFAULT_PATH = Path(__file__).resolve().parent / "qa.jsonl"
+HTML_QA_PATH = Path(__file__).resolve().parent / "html_qa.jsonl"
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class QAItem:
     evidence: tuple[Evidence, ...] = ()
     facts: tuple[tuple[str, ...], ...] = ()
     history: tuple[tuple[str, str], ...] = ()
+    split: str = "train"
 
     @property
     def answerable(self) -> bool:
@@ -94,6 +102,7 @@ def parse_line(line: str, number: int = 0) -> QAItem:
             evidence=evidence,
             facts=tuple(tuple(alternatives) for alternatives in raw.get("facts", [])),
             history=tuple((role, text) for role, text in raw.get("history", [])),
+            split=raw.get("split", "train"),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise QASetError(f"line {number}: missing or bad field ({error!r})") from None
@@ -117,6 +126,8 @@ def problems(items: Iterable[QAItem], article: Callable[[str], str] | None = Non
         seen.add(item.id)
         if item.kind not in KINDS:
             found.append(f"{where} kind {item.kind!r} is not one of {', '.join(KINDS)}")
+        if item.split not in SPLITS:
+            found.append(f"{where} split {item.split!r} is not one of {', '.join(SPLITS)}")
         if not item.question.strip():
             found.append(f"{where} empty question")
         if item.kind == "unanswerable" and (item.evidence or item.answer or item.facts):
@@ -156,6 +167,7 @@ def to_json(item: QAItem) -> str:
         {
             "id": item.id,
             "kind": item.kind,
+            "split": item.split,
             "question": item.question,
             "answer": item.answer,
             "facts": [list(f) for f in item.facts],

@@ -1,4 +1,5 @@
-"""The hand-written QA set (evals/qa.jsonl) is well-formed and its evidence matches the articles."""
+"""The hand-written QA sets (evals/qa.jsonl over the seeds, evals/html_qa.jsonl over the shared HTML
+pages) are well-formed, split into train/test, and their evidence matches the articles."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from collections import Counter
 import pytest
 
 from evals import qaset
+from tests.paths import SHARED
 
 ITEMS = qaset.load()
+HTML_ITEMS = qaset.load(qaset.HTML_QA_PATH)
+HTML_BENCH = SHARED / "benchmarks" / "html"
 
 
 def test_size_and_kinds():
@@ -93,3 +97,64 @@ def test_locate_prefers_the_occurrence_nearest_the_old_offset():
 def test_bad_lines_raise(line):
     with pytest.raises(qaset.QASetError):
         qaset.parse_line(line, 1)
+
+
+# --- train/test split ------------------------------------------------------------------------------
+
+
+def _counts(items, split):
+    chosen = [item for item in items if item.split == split]
+    answered = sum(item.kind not in ("unanswerable", "followup") for item in chosen)
+    return answered, sum(item.kind == "unanswerable" for item in chosen)
+
+
+def test_every_question_is_train_or_test_and_the_dev_set_is_train():
+    for items in (ITEMS, HTML_ITEMS):
+        assert {item.split for item in items} == set(qaset.SPLITS)
+    assert all(item.split == "train" for item in ITEMS[: qaset.DEV_SIZE])
+    answered, refused = _counts(ITEMS, "test")
+    assert answered >= 40 and refused >= 40, (answered, refused)
+    answered, refused = _counts(HTML_ITEMS, "test")
+    assert answered >= 12 and refused >= 12, (answered, refused)
+
+
+def test_split_defaults_to_train_is_written_back_and_checked():
+    item = qaset.parse_line('{"id": "x", "kind": "unanswerable", "question": "Who?"}')
+    assert item.split == "train"
+    assert qaset.parse_line(qaset.to_json(qaset.QAItem(**{**item.__dict__, "split": "test"}))).split == "test"
+    found = qaset.problems([qaset.QAItem(**{**item.__dict__, "split": "dev"})])
+    assert any("split 'dev'" in p for p in found)
+
+
+# --- the HTML QA set (evals/html_qa.jsonl) over ../shared/benchmarks/html ------------------------------
+
+
+def test_html_set_size_kinds_and_structure():
+    kinds = Counter(item.kind for item in HTML_ITEMS)
+    assert sum(item.answerable for item in HTML_ITEMS) >= 20 and kinds["unanswerable"] >= 20
+    assert qaset.problems(HTML_ITEMS) == []
+    assert {ev.source for item in HTML_ITEMS for ev in item.evidence} == {
+        "dw.com.uncork.html", "knowtechie.com.rally.html", "kulu-media.com.meta-outage.html",
+        "reuters.com.parasite.html", "theverge.com.ios13.html", "threatpost.com.android.html",
+        "vancouversun.com.microsoft.html", "vice.com.amazon.html"}
+
+
+@pytest.fixture(scope="module")
+def html_engine(tmp_path_factory):
+    if not (HTML_BENCH / "expectations.json").is_file():
+        pytest.skip(f"shared HTML benchmark not found at {HTML_BENCH} (set RAG_SHARED_DIR)")
+    from rag import Engine
+
+    engine = Engine.open(corpus=HTML_BENCH, index=tmp_path_factory.mktemp("html_index") / "index",
+                         answer_mode="extractive")
+    engine.ingest()
+    yield engine
+    engine.close()
+
+
+def test_every_html_evidence_quote_is_the_exact_span_of_the_cleaned_page(html_engine):
+    spans = [(item.id, ev) for item in HTML_ITEMS for ev in item.evidence]
+    assert len(spans) >= 20
+    for qid, ev in spans:
+        assert html_engine.article(ev.source)[ev.start : ev.end] == ev.quote, qid
+    assert qaset.problems(HTML_ITEMS, html_engine.article) == []
