@@ -21,8 +21,9 @@ no network. Where its parts come from:
   chunks and wastes compute), pad each batch to its longest text, mean-pool last_hidden_state over the
   attention mask, L2-normalise. Measured against the real sentence-transformers (tests/fixtures/
   minilm_reference.json, made by scripts/make_reference_vectors.py): cosine >= 0.999 on sentences and chunks.
-* Speed on 2 cores, ~125-token chunks: 31-36 chunks/s when the cores are free, 16-19 when shared with
-  other processes; short sentences ~90/s on one thread (benchmarks/embedder_speed.py). Texts are sorted
+* Speed of the bare embedder on 2 quiet cores (`rag bench`): about 57 chunks/s on the seeds' ~500-character
+  chunks and 115/s on RGB's shorter passages; roughly half that when the cores are shared with other
+  processes (benchmarks/embedder_speed.py compares batch sizes and thread settings). Texts are sorted
   by token length before batching, which cuts padding (mixed sentences and chunks: 25 vs 14 texts/s at
   batch 8); the output keeps the input order.
 
