@@ -39,6 +39,7 @@ class Reply:
     mode: str
     notice: str = ""
     unsupported: list[str] = field(default_factory=list)
+    confidence: float | None = None  # see Answer.confidence
 
 
 Event = str | Reply

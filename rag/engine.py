@@ -156,7 +156,7 @@ class Engine:
                     yield Answer(
                         question, event.text, event.citations, event.refused, event.mode, passages,
                         notice=event.notice or notice, unsupported=event.unsupported,
-                        standalone_question=condensed.question,
+                        standalone_question=condensed.question, confidence=event.confidence,
                     )
                 else:
                     yield event
