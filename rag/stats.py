@@ -8,14 +8,13 @@ True
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
+
+import numpy as np
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
     """The q-th percentile (0..100) by linear interpolation; None for no values."""
-    if not values:
+    if len(values) == 0:
         return None
-    if len(values) == 1:
-        return float(values[0])
-    return statistics.quantiles(values, n=100, method="inclusive")[max(0, min(98, round(q) - 1))]
+    return float(np.percentile(np.asarray(values, dtype=float), q))  # numpy's default: linear interpolation

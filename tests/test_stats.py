@@ -43,8 +43,6 @@ def test_percentile_takes_ints():
     assert percentile([1, 2, 3, 4, 5], 50) == pytest.approx(3.0)
 
 
-@pytest.mark.xfail(reason="bug: q is clamped to 1..99, so the documented 0 and 100 give the 1st and 99th "
-                          "percentiles (1.04 and 4.96 here) instead of the minimum and maximum", strict=True)
 @pytest.mark.parametrize("q, expected", [(0, 1.0), (100, 5.0)])
 def test_percentile_0_and_100_are_min_and_max(q, expected):
     assert percentile(FIVE, q) == pytest.approx(expected)
