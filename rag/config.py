@@ -47,8 +47,9 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50)
     answer_mode: Literal["auto", "extractive", "llm"] = "auto"
     max_question_chars: int = Field(1000, ge=10)
-    min_support: float = Field(
-        0.4, ge=0, le=1, description="extractive: least blended support (0.3 lexical + 0.7 cosine) of an answer sentence"
+    answer_threshold: float | None = Field(
+        None, ge=0, le=1,
+        description="extractive: least answerability probability of an answer sentence; unset = the fitted model's",
     )
     max_answer_sentences: int = Field(3, ge=1, le=10)
 
@@ -75,7 +76,7 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, validation_alias=AliasChoices("GRADIO_SERVER_PORT", "RAG_PORT"))
     max_upload_bytes: int = Field(5_000_000, ge=1)
 
-    @field_validator("openai_base_url", "llm_model", "chroma_host", "judge_model", mode="before")
+    @field_validator("openai_base_url", "llm_model", "chroma_host", "judge_model", "answer_threshold", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

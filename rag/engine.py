@@ -194,7 +194,8 @@ class Engine:
 
     def _extractive(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(
-            self._term_weights(), self._query_embedder.embed, self.settings.min_support, self.settings.max_answer_sentences
+            self._term_weights(), self._query_embedder.embed, self.settings.max_answer_sentences,
+            threshold=self.settings.answer_threshold,
         )
 
     def close(self) -> None:

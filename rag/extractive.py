@@ -1,64 +1,45 @@
 """Extractive answering: the sentences of the retrieved passages that answer the question, verbatim.
 
-How a sentence earns its place (calibrated on the dev questions in evals/qa.jsonl, see the README):
+How a sentence earns its place:
 
-1. Candidates: the sentences of the retrieved passages, ranked by lexical support: the share of the
-   question's idf-weighted content terms the sentence contains (rag.terms), with a little credit for
-   terms elsewhere in its passage ("he said" after a sentence naming Lavrov).
-2. Answer-type checks, which turn away sentences that match the topic but cannot be the answer:
-   "how many / how much" needs a number; "when" a date; "who" a name the question does not contain;
-   a question naming a year rules out sentences that name only other years; "what did <subject>
-   <verb>" needs that verb (reporting verbs such as "say" excepted). The best `CANDIDATES` that pass
-   go on.
-3. Support: 0.3 * lexical support + 0.7 * cosine(question, sentence) with the same MiniLM embedder as
-   retrieval, which carries paraphrases ("massed" / "concentrated") that terms miss.
-4. Selection: up to `max_answer_sentences` within `NEAR_BEST` of the best, the best sentence of each
-   article before second sentences of one article (multi-article questions cite several articles).
-5. Refusal: when no candidate reaches `min_support`, or when the question names someone or something
-   (a capitalised content word, stop words aside) that no indexed chunk mentions at all.
+1. Candidates: the sentences of the retrieved passages, ranked by lexical support (the share of the
+   question's idf-weighted content terms the sentence contains, rag.terms, with a little credit for
+   terms elsewhere in its passage: "he said" after a sentence naming Lavrov). A sentence that is
+   mostly link or image markup is none. The best `CANDIDATES` go on: each costs one embedding.
+2. Answerability: the signals of rag.answerability (answer type, the question's entities and focus,
+   the rarest missing term, new content, retrieval rank, cosine to the question) go through the
+   fitted model, which gives each candidate a probability of answering the question.
+3. Refusal: when no candidate reaches the model's threshold (picked on the train split's
+   precision/recall curve of refusal), the answer says the articles do not answer.
+4. Selection: up to `max_answer_sentences` candidates within `NEAR_BEST` of the best probability
+   and at least at the threshold, plus the best sentence of each other article from `OTHER_ARTICLE`
+   of the threshold on; the best sentence of each article before second sentences of one article
+   (multi-article questions cite several articles). NEAR_BEST and OTHER_ARTICLE were chosen on the
+   train split.
 Deterministic, no generative model.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from rag.answerability import AnswerabilityModel, Question, Signals, markup_share, shipped_model, signals
 from rag.answering import Event, Reply
 from rag.prompts import REFUSAL_TEXT
 from rag.schema import Citation, Passage, Span
 from rag.spans import passage_sentences
-from rag.terms import STOPWORDS, YEAR, TermWeights, content_terms, tokens
+from rag.terms import TermWeights, content_terms, tokens
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
 PASSAGE_CREDIT = 0.25  # weight of question terms found in the passage but not in the sentence
-LEXICAL_WEIGHT = 0.3  # support = 0.3 * lexical + 0.7 * cosine
-CANDIDATES = 8  # sentences (best lexical first, answer-type checks passed) that get embedded
+MAX_MARKUP = 0.5  # a sentence that is mostly link or image syntax is never an answer
+CANDIDATES = 12  # sentences (best lexical first) that get embedded and scored by the model
 NEAR_BEST = 0.8  # also keep sentences scoring at least this share of the best one
-
-_HOW_MANY = re.compile(r"^\s*how (many|much)\b", re.I)
-_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?)\b",
-    re.I,
-)
-_WHO = re.compile(r"^\s*who(?:m|se)?\b", re.I)
-_WHEN = re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month)\b|\b(?:release|premiere) date\b", re.I)
-_DATE = re.compile(
-    r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
-    r"|\b(?:today|yesterday|tomorrow|week|month|year|ago|spring|summer|autumn|fall|winter)\b",
-    re.I,
-)
-_NAME = re.compile(r"\b[A-Z][\w'-]*")
-# "What did Blinken and Lavrov agree on ...": the auxiliary, then the subject, then the verb.
-_WH_AUX = re.compile(r"^\s*(?:what|which|who|whom)\b(?:\s+\w+)?\s+(?:did|does|do|will|would|has|have|had)\s+(.*)$", re.I)
-_SUBJECT_GLUE = frozenset("the a an and of its his her their".split())
-_REPORTING_VERBS = frozenset(
-    "say says said tell told think thinks believe believes claim claims state states report reports mean means".split()
-)
+OTHER_ARTICLE = 0.7  # ... and each other article's best sentence from this share of the threshold on
 
 
 @dataclass(frozen=True)
@@ -67,59 +48,27 @@ class ScoredSentence(Span):
 
     quote: str
     lexical: float  # coverage by the sentence alone, 0..1
-    score: float  # ranking key: lexical plus passage credit, then the blended support
+    score: float  # ranking key: lexical plus passage credit, then the model's probability
+    rank: int = 0  # rank of its passage in retrieval (0 = first)
+    passage_text: str = ""
+    signals: Signals | None = None
 
 
 def score_sentences(question: str, passages: Sequence[Passage], weights: TermWeights) -> list[ScoredSentence]:
     """Every sentence of every passage, scored lexically against the question, best first."""
     terms = content_terms(question)
     scored = []
-    for passage in passages:
+    for rank, passage in enumerate(passages):
         in_passage = weights.coverage(terms, set(tokens(passage.text)))
         for start, end in passage_sentences(passage):
             quote = passage.text[start - passage.start : end - passage.start]
+            if markup_share(quote) >= MAX_MARKUP:
+                continue
             lexical = weights.coverage(terms, set(tokens(quote)))
             score = lexical + PASSAGE_CREDIT * (in_passage - lexical)
-            scored.append(ScoredSentence(passage.source, start, end, quote, lexical, score))
+            scored.append(ScoredSentence(passage.source, start, end, quote, lexical, score, rank, passage.text))
     scored.sort(key=lambda s: (-s.score, s.source, s.start))
     return scored
-
-
-def question_verb(question: str) -> str | None:
-    """The stemmed main verb of a "what did <subject> <verb>" question, or None.
-
-    >>> question_verb("What did Blinken and Lavrov agree on at the end?")
-    'agre'
-    >>> question_verb("What did the Pentagon say about Putin?") is None   # reporting verb
-    True
-    """
-    match = _WH_AUX.match(question)
-    if not match:
-        return None
-    for word in re.findall(r"[\w'-]+", match.group(1)):
-        if word[0].isupper() or word.lower() in _SUBJECT_GLUE:
-            continue  # still the subject ("the State Department", "Blinken and Lavrov")
-        if word.lower() in _REPORTING_VERBS:
-            return None
-        return tokens(word)[0] if tokens(word) else None
-    return None
-
-
-def unknown_names(question: str, weights: TermWeights) -> list[str]:
-    """Capitalised words of the question (not its first word) that no indexed chunk contains."""
-    words = re.findall(r"\b[A-Z][\w-]*", question)[1:] if question[:1].isupper() else re.findall(r"\b[A-Z][\w-]*", question)
-    words = [w for w in words if w.lower() not in STOPWORDS]  # "The Crown", "No 1": stop words are never indexed
-    return [w for w in words if all(weights.df.get(t, 0) == 0 for t in tokens(w)) and tokens(w)]
-
-
-def new_names(question: str, sentence: str) -> list[str]:
-    """Capitalised words of the sentence that the question does not contain (stop words aside).
-
-    >>> new_names("Who directed The Avengers?", "The Avengers were directed by Joss Whedon.")
-    ['Joss', 'Whedon']
-    """
-    asked = set(tokens(question))
-    return [w for w in _NAME.findall(sentence) if w.lower() not in STOPWORDS and not set(tokens(w)) <= asked]
 
 
 def diverse_first(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
@@ -159,58 +108,61 @@ class ExtractiveAnswerer:
 
     mode = "extractive"
 
-    def __init__(self, weights: TermWeights, embed: Embed, min_support: float = 0.4, max_sentences: int = 3):
+    def __init__(self, weights: TermWeights, embed: Embed, max_sentences: int = 3,
+                 model: AnswerabilityModel | None = None, threshold: float | None = None):
         self.weights = weights
         self.embed = embed
-        self.min_support = min_support
         self.max_sentences = max_sentences
+        self.model = model or shipped_model()
+        self.threshold = self.model.threshold if threshold is None else threshold
 
-    def _fits(self, question: str, sentence: ScoredSentence, verb: str | None) -> bool:
-        if _HOW_MANY.match(question) and not _NUMBER.search(sentence.quote):
-            return False
-        if _WHEN.search(question) and not _DATE.search(sentence.quote):
-            return False
-        years = set(YEAR.findall(question))
-        if years and (mentioned := set(YEAR.findall(sentence.quote))) and not mentioned & years:
-            return False  # "Who won Wimbledon in 2021?": a sentence about 2018 is not the answer
-        if _WHO.match(question) and not new_names(question, sentence.quote):
-            return False
-        return verb is None or verb in tokens(sentence.quote)
+    def candidates(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
+        """The best `CANDIDATES` sentences by lexical support, with their answerability signals and
+        the model's probability as `score`, best first."""
+        ranked = score_sentences(question, passages, self.weights)[:CANDIDATES]
+        if not ranked:
+            return []
+        asked = Question.of(question, self.weights)
+        vectors = self.embed([question] + [s.quote for s in ranked])
+        cosines = vectors[1:] @ vectors[0]
+        found = [
+            replace(s, signals=signals(asked, s.quote, s.passage_text, s.rank, float(c), self.weights))
+            for s, c in zip(ranked, cosines)
+        ]
+        probabilities = self.model.probability(np.array([s.signals.vector() for s in found]))
+        scored = [replace(s, score=float(p)) for s, p in zip(found, probabilities)]
+        scored.sort(key=lambda s: (-s.score, s.source, s.start))
+        return scored
 
     def select(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
-        """The answering sentences, best first; empty when nothing supports the question enough."""
-        if unknown_names(question, self.weights):
+        """The answering sentences, best first; empty when no sentence is likely enough to answer."""
+        return self._choose(self.candidates(question, passages))
+
+    def _choose(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+        if not scored or scored[0].score < self.threshold:
             return []
-        verb = question_verb(question)
-        ranked = score_sentences(question, passages, self.weights)
-        candidates = [s for s in ranked if self._fits(question, s, verb)][:CANDIDATES]
-        if not candidates:
-            return []
-        vectors = self.embed([question] + [s.quote for s in candidates])
-        cosines = vectors[1:] @ vectors[0]
-        blended = [
-            replace(s, score=LEXICAL_WEIGHT * s.lexical + (1 - LEXICAL_WEIGHT) * float(c))
-            for s, c in zip(candidates, cosines)
-        ]
-        blended.sort(key=lambda s: (-s.score, s.source, s.start))
-        if blended[0].score < self.min_support:
-            return []
-        floor = max(self.min_support, NEAR_BEST * blended[0].score)
-        eligible = diverse_first([s for s in blended if s.score >= floor])
+        floor = max(self.threshold, NEAR_BEST * scored[0].score)
+        firsts: dict[str, ScoredSentence] = {}
+        for s in scored:
+            firsts.setdefault(s.source, s)
+        others = {id(s) for s in firsts.values() if s.score >= OTHER_ARTICLE * self.threshold}
+        eligible = diverse_first([s for s in scored if s.score >= floor or id(s) in others])
         chosen: list[ScoredSentence] = []
         for s in eligible:
             if len(chosen) == self.max_sentences:
                 break
-            if all((s.source, s.quote) != (c.source, c.quote) for c in chosen):
+            if all(s.quote != c.quote for c in chosen):
                 chosen.append(s)
         return chosen
 
     def reply(self, question: str, passages: Sequence[Passage]) -> Reply:
-        chosen = self.select(question, passages)
+        scored = self.candidates(question, passages)
+        confidence = scored[0].score if scored else 0.0
+        chosen = self._choose(scored)
         if not chosen:
-            return Reply(REFUSAL_TEXT, [], True, self.mode)
+            return Reply(REFUSAL_TEXT, [], True, self.mode, confidence=confidence)
         text, citations = cited_text(chosen)
-        return Reply(text, citations, False, self.mode)
+        return Reply(text, citations, False, self.mode, confidence=confidence)
 
     def stream(self, question: str, passages: Sequence[Passage], standalone: str | None = None) -> Iterator[Event]:
         """The answer to `standalone` (the condensed question) when given, else to `question`,

@@ -43,7 +43,7 @@ def test_environment_overrides_and_auto_mode(monkeypatch):
     assert Settings(_env_file=None, answer_mode="extractive").resolved_answer_mode() == "extractive"
 
 
-@pytest.mark.parametrize("bad", [{"top_k": 0}, {"answer_mode": "magic"}, {"port": 70000}, {"min_support": 2}])
+@pytest.mark.parametrize("bad", [{"top_k": 0}, {"answer_mode": "magic"}, {"port": 70000}, {"answer_threshold": 2}])
 def test_invalid_values_are_rejected_in_one_place(bad):
     with pytest.raises(ValidationError):
         Settings(_env_file=None, **bad)

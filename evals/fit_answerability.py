@@ -1,0 +1,180 @@
+"""Fit the answerability model (rag/answerability.py) on the TRAIN split only, and pick its threshold.
+
+    python -m evals.fit_answerability            # writes rag/answerability.json, prints what it fitted
+
+Data (train split of every set; the test split is never read here, see evals/SPLITS.md):
+- the QA set over the seeds (evals/qa.jsonl) and the HTML set (evals/html_qa.jsonl over
+  ../shared/benchmarks/html): a candidate sentence is positive when it overlaps gold evidence; every
+  candidate of an unanswerable question is negative;
+- RGB's train half (even ids) over the pooled passages: positive when the sentence comes from one of
+  the question's positive passages and contains the gold answer.
+Candidates are exactly what the extractive answerer scores at run time (`ExtractiveAnswerer.candidates`
+over `Engine.retrieve`), so the model learns on the distribution it will see.
+
+Model: scikit-learn LogisticRegression on standardised signals (small, readable: one weight per signal).
+A sentence of a QA or HTML question weighs USER_WEIGHT times one of an RGB keyword query: newsrag is
+asked questions like the QA set's (5-fold cross-validation on train: weight 3 gives the best question-
+level AUC on QA+HTML questions among 1, 2, 3, 5 without losing RGB).
+Threshold: from out-of-fold probabilities (5-fold cross-validation grouped by question, so a question
+is never scored by a model that saw it), at the question level (does the best candidate reach the
+threshold?), on the QA and HTML questions (RGB has no unanswerable questions, and its short keyword
+queries would make the answerable side look easier than a user's questions): the threshold with the
+fewest errors, missed refusals plus false refusals counted alike. The curve is printed and stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from evals import metrics, qaset, rgb
+from evals.common import CACHE_DIR, SEEDS, open_engine, shared_dir
+from rag.answerability import MODEL_FILE, AnswerabilityModel, Signals
+from rag.extractive import ExtractiveAnswerer
+
+K = 5
+USER_WEIGHT = 3.0
+
+
+@dataclass
+class Example:
+    group: str  # the question it belongs to
+    signals: np.ndarray
+    label: int
+    should_refuse: bool
+
+
+def _neutral_model() -> AnswerabilityModel:
+    n = len(Signals.names())
+    return AnswerabilityModel(tuple(Signals.names()), np.zeros(n), np.ones(n), np.zeros(n), 0.0, 0.5)
+
+
+def _answerer(engine) -> ExtractiveAnswerer:
+    # The candidates and their signals do not depend on the model; a neutral one avoids a circle.
+    return ExtractiveAnswerer(engine._term_weights(), engine._query_embedder.embed, model=_neutral_model())
+
+
+def qa_examples(path: Path, corpus: Path, index: Path, tag: str) -> list[Example]:
+    items = [i for i in qaset.load(path) if i.split == "train" and not i.history]
+    engine, _ = open_engine(corpus, index, quiet=True)
+    answerer = _answerer(engine)
+    found = []
+    for item in items:
+        passages = engine.retrieve(item.question, k=K)
+        gold = [ev for group in item.groups for ev in group]
+        for s in answerer.candidates(item.question, passages):
+            positive = any(metrics.overlaps(s, ev) for ev in gold)
+            found.append(Example(f"{tag}:{item.id}", s.signals.vector(), int(positive), not item.answerable))
+    engine.close()
+    return found
+
+
+def rgb_examples() -> list[Example]:
+    rows = [r for r in rgb.load(rgb.data_file()) if r["id"] % 2 == 0]  # the train half
+    base = CACHE_DIR / "fit-rgb"
+    texts = rgb.build_corpus(rgb.load(rgb.data_file()), base / "corpus")
+    engine, _ = open_engine(base / "corpus", base / "index", quiet=True)
+    answerer = _answerer(engine)
+    found = []
+    for row in rows:
+        positives = set(row.get("positive", []))
+        passages = engine.retrieve(row["query"], k=K)
+        for s in answerer.candidates(row["query"], passages):
+            positive = texts.get(s.source, "") in positives and metrics.contains_answer(s.quote, row["answer"])
+            found.append(Example(f"rgb:{row['id']}", s.signals.vector(), int(positive), False))
+    engine.close()
+    return found
+
+
+def question_level(examples: list[Example], probabilities: np.ndarray) -> list[tuple[float, bool, bool]]:
+    """(best probability, should refuse, has a positive candidate) per question."""
+    best: dict[str, list] = {}
+    for ex, p in zip(examples, probabilities):
+        entry = best.setdefault(ex.group, [0.0, ex.should_refuse, False])
+        entry[0] = max(entry[0], float(p))
+        entry[2] = entry[2] or bool(ex.label)
+    return [tuple(v) for v in best.values()]
+
+
+def pick_threshold(questions: list[tuple[float, bool, bool]]) -> tuple[float, list[tuple[float, float, float]]]:
+    """The threshold with the fewest errors (1 - correct refusals + false refusals; ties: the lower),
+    and the curve (threshold, correct refusals, false refusals) it was read from."""
+    curve = []
+    for t in np.round(np.arange(0.05, 0.951, 0.01), 2):
+        unanswerable = [p for p, refuse, _ in questions if refuse]
+        answerable = [p for p, refuse, _ in questions if not refuse]
+        correct = sum(p < t for p in unanswerable) / max(len(unanswerable), 1)
+        false = sum(p < t for p in answerable) / max(len(answerable), 1)
+        curve.append((float(t), correct, false))
+    best = min(curve, key=lambda row: ((1 - row[1]) + row[2], row[0]))
+    return best[0], curve
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.fit_answerability", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=MODEL_FILE, help="where to write the model (default rag/answerability.json)")
+    opts = parser.parse_args(argv)
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+    from sklearn.preprocessing import StandardScaler
+
+    html = shared_dir() / "benchmarks" / "html"
+    examples = qa_examples(qaset.DEFAULT_PATH, SEEDS, CACHE_DIR / "fit-seeds" / "index", "qa")
+    if html.is_dir():
+        examples += qa_examples(qaset.HTML_QA_PATH, html, CACHE_DIR / "fit-html" / "index", "html")
+    if rgb.data_file().is_file():
+        examples += rgb_examples()
+    x = np.array([e.signals for e in examples])
+    y = np.array([e.label for e in examples])
+    groups = np.array([e.group for e in examples])
+    print(f"train examples: {len(examples)} sentences ({y.sum()} positive) from {len(set(groups))} questions",
+          file=sys.stderr)
+
+    weight = np.array([1.0 if e.group.startswith("rgb:") else USER_WEIGHT for e in examples])
+
+    def fit(xs, ys, ws):
+        scaler = StandardScaler().fit(xs)
+        scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+        # C from 5-fold cross-validation on train (0.1 to 3 are within noise of each other)
+        clf = LogisticRegression(C=0.3, max_iter=1000).fit((xs - scaler.mean_) / scale, ys, sample_weight=ws)
+        return scaler.mean_, scale, clf
+
+    out_of_fold = np.zeros(len(y))
+    for train, held in GroupKFold(n_splits=5).split(x, y, groups):
+        mean, scale, clf = fit(x[train], y[train], weight[train])
+        out_of_fold[held] = clf.predict_proba((x[held] - mean) / scale)[:, 1]
+    user_questions = [i for i, e in enumerate(examples) if not e.group.startswith("rgb:")]
+    threshold, curve = pick_threshold(question_level([examples[i] for i in user_questions], out_of_fold[user_questions]))
+    mean, scale, clf = fit(x, y, weight)
+    print("threshold  correct refusals  false refusals   (out-of-fold, QA + HTML train questions)", file=sys.stderr)
+    for t, correct, false in curve[::5]:  # every 0.05
+        print(f"  {t:.2f}      {correct:.3f}            {false:.3f}", file=sys.stderr)
+    print(f"picked threshold {threshold:.2f}", file=sys.stderr)
+    for name, w in sorted(zip(Signals.names(), clf.coef_[0]), key=lambda p: -abs(p[1])):
+        print(f"  {name:<20} {w:+.3f}", file=sys.stderr)
+    model = {
+        "about": "Logistic regression over standardised rag.answerability.Signals; fitted by "
+                 "python -m evals.fit_answerability on the train split only. p = 1 / (1 + exp(-(coef . "
+                 "(x - mean) / scale + intercept))). threshold: least p of the best sentence for an answer.",
+        "names": Signals.names(),
+        "coef": [round(float(w), 6) for w in clf.coef_[0]],
+        "intercept": round(float(clf.intercept_[0]), 6),
+        "mean": [round(float(v), 6) for v in mean],
+        "scale": [round(float(v), 6) for v in scale],
+        "threshold": threshold,
+        "train": {"sentences": int(len(y)), "positives": int(y.sum()), "questions": int(len(set(groups))),
+                  "curve": [{"threshold": t, "correct_refusal": round(c, 4), "false_refusal": round(f, 4)}
+                            for t, c, f in curve]},
+    }
+    opts.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {opts.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
