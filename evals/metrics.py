@@ -130,6 +130,89 @@ def refusal_rates(outcomes: Iterable[str]) -> dict[str, float | None]:
     }
 
 
+# --- calibration of the confidence and of the refusal decision ------------------------------------
+
+
+def answer_supported(refused: bool, citations: Sequence[Span], groups: Sequence[Sequence[Span]]) -> bool:
+    """Whether an answer counts as *correct* for calibration: the question is answerable (has gold
+    evidence), the answer was not refused, and at least one of its citations overlaps gold evidence.
+    A refusal is never correct here, even when the refused candidate would have been: a refusal shows
+    no citations to check. (For RGB, correct means `contains_answer` of an answer that was not refused.)"""
+    if refused or not groups:
+        return False
+    gold = [ev for group in groups for ev in group]
+    return any(overlaps(c, ev) for c in citations for ev in gold)
+
+
+def reliability(confidences: Sequence[float | None], correct: Sequence[bool], bins: int = 10) -> list[dict[str, float]]:
+    """Reliability diagram data: the predicted confidences cut into `bins` equal-width bins over [0, 1]
+    (bin i holds lo <= c < hi with lo = i/bins, hi = (i+1)/bins; 1.0 goes into the last bin), and for
+    each non-empty bin, in order: `lo`, `hi`, `count`, `confidence` (mean predicted confidence in the
+    bin) and `accuracy` (observed share of those answers that are correct). A calibrated system has
+    accuracy == confidence in every bin. Answers whose confidence is None are skipped."""
+    members: dict[int, list[tuple[float, bool]]] = {}
+    for c, ok in zip(confidences, correct, strict=True):
+        if c is None:
+            continue
+        if not 0.0 <= c <= 1.0:
+            raise ValueError(f"confidence {c} is not in [0, 1]")
+        members.setdefault(min(int(c * bins), bins - 1), []).append((c, bool(ok)))
+    out = []
+    for i in sorted(members):
+        pairs = members[i]
+        out.append({"lo": i / bins, "hi": (i + 1) / bins, "count": len(pairs),
+                    "confidence": sum(c for c, _ in pairs) / len(pairs),
+                    "accuracy": sum(ok for _, ok in pairs) / len(pairs)})
+    return out
+
+
+def expected_calibration_error(bins: Sequence[dict[str, float]]) -> float | None:
+    """Expected calibration error (ECE) of `reliability` bins: the mean over answers of
+    |accuracy - confidence| of their bin, i.e. sum over bins of count/total * |accuracy - confidence|.
+    0 = perfectly calibrated; 0.1 = the stated confidence is off by ten points on average. None
+    without any answer."""
+    total = sum(b["count"] for b in bins)
+    if not total:
+        return None
+    return sum(b["count"] / total * abs(b["accuracy"] - b["confidence"]) for b in bins)
+
+
+def precision_recall_curve(positive: Sequence[bool], scores: Sequence[float | None]) -> list[dict[str, float]]:
+    """Precision/recall of a thresholded decision, one point per distinct score, highest threshold first.
+    At threshold t every item with score >= t is predicted positive:
+    precision = true positives / predicted positives, recall = true positives / all positives.
+    For the refusal decision, positive = "should refuse" (an unanswerable question) and
+    score = 1 - confidence, so the curve shows what each refusal threshold would buy.
+    Items whose score is None are skipped; [] when no item is positive (recall undefined)."""
+    pairs = [(s, bool(p)) for s, p in zip(scores, positive, strict=True) if s is not None]
+    total = sum(p for _, p in pairs)
+    if not total:
+        return []
+    curve, tp, fp = [], 0, 0
+    by_score: dict[float, list[bool]] = {}
+    for s, p in pairs:
+        by_score.setdefault(s, []).append(p)
+    for threshold in sorted(by_score, reverse=True):  # ties enter together: one point per threshold
+        tp += sum(by_score[threshold])
+        fp += len(by_score[threshold]) - sum(by_score[threshold])
+        curve.append({"threshold": threshold, "precision": tp / (tp + fp), "recall": tp / total})
+    return curve
+
+
+def average_precision(curve: Sequence[dict[str, float]]) -> float | None:
+    """Average precision of a `precision_recall_curve`: sum over its points of (recall gained at the
+    point) * (precision at the point), the area under the step-wise curve. 1.0 = every positive
+    scores above every negative; the share of positives = a score that ranks at random. None for
+    an empty curve."""
+    if not curve:
+        return None
+    area, before = 0.0, 0.0
+    for point in curve:
+        area += (point["recall"] - before) * point["precision"]
+        before = point["recall"]
+    return area
+
+
 # --- answer text ----------------------------------------------------------------------------------
 
 _MARKER = re.compile(r"\s*\[\d+\]")

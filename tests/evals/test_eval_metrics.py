@@ -141,3 +141,55 @@ def test_ragas_nonllm_metrics_run_without_a_model():
     out = asyncio.run(m.ragas_nonllm("No idea.", ref, [], [ref]))
     assert out["context_precision"] is None and out["context_recall"] is None
     assert out["string_similarity"] < 0.3
+
+
+# --- calibration -------------------------------------------------------------------------------------
+
+
+def test_answer_supported_needs_an_answer_citing_gold_evidence():
+    on_gold, off_gold = span("a.txt", 12, 14), span("c.txt", 0, 5)
+    assert m.answer_supported(False, [off_gold, on_gold], GROUPS)  # one citation on A1 is enough
+    assert not m.answer_supported(False, [off_gold], GROUPS)  # cites, but nothing on gold
+    assert not m.answer_supported(True, [], GROUPS)  # a refusal is never correct
+    assert not m.answer_supported(False, [on_gold], [])  # unanswerable question answered
+
+
+def test_reliability_bins_and_ece_by_hand():
+    confidences = [0.05, 0.15, 0.12, 0.95, 1.0, None]
+    correct = [False, True, False, True, True, True]
+    bins = m.reliability(confidences, correct, bins=10)
+    # bin 0 [0, .1): 0.05 wrong; bin 1 [.1, .2): 0.15 right, 0.12 wrong; bin 9 [.9, 1]: 0.95 and 1.0, both
+    # right (1.0 goes into the last bin); None skipped; empty bins left out
+    assert [(b["lo"], b["hi"], b["count"]) for b in bins] == [(0.0, 0.1, 1), (0.1, 0.2, 2), (0.9, 1.0, 2)]
+    assert [b["confidence"] for b in bins] == pytest.approx([0.05, 0.135, 0.975])
+    assert [b["accuracy"] for b in bins] == [0.0, 0.5, 1.0]
+    # ECE = 1/5*|0-0.05| + 2/5*|0.5-0.135| + 2/5*|1-0.975| = 0.01 + 0.146 + 0.01
+    assert m.expected_calibration_error(bins) == pytest.approx(0.166)
+    # two bins: [0.2, 0.4] -> mean 0.3, 1 of 2 right; [0.6, 0.8] -> mean 0.7, 2 of 2 right
+    # ECE = 0.5*|0.5-0.3| + 0.5*|1.0-0.7| = 0.1 + 0.15
+    two = m.reliability([0.2, 0.4, 0.6, 0.8], [False, True, True, True], bins=2)
+    assert [(b["confidence"], b["accuracy"]) for b in two] == [(pytest.approx(0.3), 0.5), (pytest.approx(0.7), 1.0)]
+    assert m.expected_calibration_error(two) == pytest.approx(0.25)
+    assert m.reliability([None], [True]) == [] and m.expected_calibration_error([]) is None
+    with pytest.raises(ValueError):
+        m.reliability([1.2], [True])
+
+
+def test_precision_recall_curve_of_the_refusal_decision_by_hand():
+    should_refuse = [True, False, True, False, False]
+    scores = [0.9, 0.8, 0.4, 0.1, 0.4]  # 1 - confidence; 0.4 is a tie of a positive and a negative
+    curve = m.precision_recall_curve(should_refuse, scores)
+    # t=0.9: refuse item 0 -> TP 1, FP 0: P 1, R 1/2;   t=0.8: + item 1 (neg) -> P 1/2, R 1/2
+    # t=0.4: + items 2 (pos) and 4 (neg) together -> TP 2, FP 2: P 1/2, R 1;   t=0.1: + item 3 -> P 2/5, R 1
+    assert [p["threshold"] for p in curve] == [0.9, 0.8, 0.4, 0.1]
+    assert [p["precision"] for p in curve] == [1.0, 0.5, 0.5, 0.4]
+    assert [p["recall"] for p in curve] == [0.5, 0.5, 1.0, 1.0]
+    # AP = 0.5*1 + 0*0.5 + 0.5*0.5 + 0*0.4 = 0.75
+    assert m.average_precision(curve) == pytest.approx(0.75)
+    # every question to refuse scores above every one to answer: AP 1
+    assert m.average_precision(m.precision_recall_curve([True, True, False], [0.7, 0.6, 0.2])) == 1.0
+    assert m.precision_recall_curve([False, False], [0.3, 0.4]) == []  # nothing to refuse: no curve
+    assert m.average_precision([]) is None
+    # an item without a score is skipped: one positive left, at 0.6 -> P 1, R 1; then 0.5 (neg) -> P 1/2, R 1
+    partial = m.precision_recall_curve([True, False, True], [None, 0.5, 0.6])
+    assert [(p["precision"], p["recall"]) for p in partial] == [(1.0, 1.0), (0.5, 1.0)]
