@@ -1,9 +1,16 @@
 """The release gate: thresholds from evals/gate.toml checked against a run's results.
 
-`metric_values(result)` flattens a run into "qa.<metric>", "qa.<kind>.<metric>", "rgb.<metric>" and
-"judge.<metric>" names (the names gate.toml uses); `check` compares. A metric that was not measured
-(None or absent) is *skipped* with the reason, never silently passed: the report and the console list
-skipped thresholds next to failed ones.
+`metric_values(result)` flattens a run into the names gate.toml uses; `check` compares:
+
+    qa.<metric>, qa.<kind>.<metric>                 the QA set over the seeds, every question run
+    qa.<split>.<metric>, qa.<split>.<kind>.<metric> the same for one split (train / test)
+    html.<metric>, html.<split>.<metric>, ...       the HTML QA set, same forms as qa
+    rgb.<metric>, rgb.<split>.<metric>              RGB en_fact, every question run / one half
+    judge.<metric>                                  LLM-judged metrics of the QA set
+
+A metric that was not measured (None or absent: a set or split not run, no question of a kind) is
+*skipped* with the reason, never silently passed: the report and the console list skipped thresholds
+next to failed ones. A name that no run can produce (a typo) fails as unknown.
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from evals.common import GATE_FILE
-from evals.qaset import KINDS
+from evals.qaset import KINDS, SPLITS
+
+QA_SETS = ("qa", "html")  # result sections summarized by evals.run.aggregate
 
 
 @dataclass(frozen=True)
@@ -42,34 +51,87 @@ def load(path: Path = GATE_FILE) -> list[Threshold]:
     return found
 
 
-def metric_values(result: dict[str, Any]) -> dict[str, float | None]:
-    """Every gateable number of a run, by its gate.toml name."""
-    values: dict[str, float | None] = {}
-    qa = result.get("qa", {})
-    for name, value in qa.get("overall", {}).items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool) or value is None:
-            values[f"qa.{name}"] = value
-            if name.startswith("judge_"):
-                values[f"judge.{name[len('judge_'):]}"] = value
-    for kind, summary in qa.get("by_kind", {}).items():
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _summaries(prefix: str, section: dict[str, Any], values: dict[str, float | None]) -> None:
+    """<prefix>.<metric> from section["overall"], <prefix>.<kind>.<metric> from section["by_kind"]."""
+    for name, value in section.get("overall", {}).items():
+        if _number(value) or value is None:
+            values[f"{prefix}.{name}"] = value
+    for kind, summary in section.get("by_kind", {}).items():
         for name, value in summary.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool) or value is None:
-                values[f"qa.{kind}.{name}"] = value
-    for name, value in result.get("rgb", {}).items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if _number(value) or value is None:
+                values[f"{prefix}.{kind}.{name}"] = value
+
+
+def metric_values(result: dict[str, Any]) -> dict[str, float | None]:
+    """Every gateable number of a run, by its gate.toml name (see the module docstring)."""
+    values: dict[str, float | None] = {}
+    for prefix in QA_SETS:
+        section = result.get(prefix) or {}
+        _summaries(prefix, section, values)
+        for split, sub in (section.get("by_split") or {}).items():
+            _summaries(f"{prefix}.{split}", sub, values)
+    for name, value in result.get("qa", {}).get("overall", {}).items():
+        if name.startswith("judge_") and (_number(value) or value is None):
+            values[f"judge.{name[len('judge_'):]}"] = value
+    rgb = result.get("rgb") or {}
+    for name, value in rgb.items():
+        if _number(value):
             values[f"rgb.{name}"] = value
+    for split, summary in (rgb.get("by_split") or {}).items():
+        for name, value in summary.items():
+            if _number(value):
+                values[f"rgb.{split}.{name}"] = value
     judge = result.get("meta", {}).get("judge", {})
     if judge.get("ran"):
         values["judge.failure_rate"] = judge.get("failure_rate")
     return values
 
 
+def _qa_metric_names() -> set[str]:
+    """The metric names every QA summary carries (measured or not)."""
+    from evals.run import summarize
+
+    return {name for name, value in summarize([]).items() if _number(value) or value is None}
+
+
+def _parse(metric: str) -> tuple[str, str | None, str | None, str]:
+    """'qa.test.multi.citation_recall' -> ('qa', 'test', 'multi', 'citation_recall'); split and kind
+    are None when the name has none."""
+    prefix, _, rest = metric.partition(".")
+    parts = rest.split(".") if rest else []
+    split = parts.pop(0) if prefix in (*QA_SETS, "rgb") and len(parts) > 1 and parts[0] in SPLITS else None
+    kind = parts.pop(0) if prefix in QA_SETS and len(parts) > 1 and parts[0] in KINDS else None
+    return prefix, split, kind, ".".join(parts)
+
+
+def _known(metric: str) -> bool:
+    """Whether some run can produce `metric` (else it is a typo in gate.toml)."""
+    prefix, _, _, name = _parse(metric)
+    if prefix in QA_SETS:
+        return name in _qa_metric_names()
+    return prefix in ("rgb", "judge") and bool(name) and "." not in name  # rgb names depend on k
+
+
 def _why_missing(metric: str, result: dict[str, Any]) -> str:
-    if metric.startswith("rgb."):
-        return f"RGB not run ({result.get('rgb', {}).get('skipped', 'no result')})"
-    if metric.startswith("judge."):
+    prefix, split, kind, _ = _parse(metric)
+    run_split = result.get("meta", {}).get("split", "all")
+    if prefix == "judge":
         judge = result.get("meta", {}).get("judge", {})
         return "no judge run" + (f" ({judge['reason']})" if judge.get("reason") else "")
+    section = result.get(prefix) or {}
+    label = {"qa": "QA set", "html": "HTML QA set", "rgb": "RGB"}[prefix]
+    if not section or "skipped" in section:
+        return f"{label} not run ({section.get('skipped', 'no result')})"
+    if split and split not in (section.get("by_split") or {}):
+        return f"no {split} question of the {label} in this run (--split {run_split})"
+    if kind:
+        summaries = (section.get("by_split") or {}).get(split, {}) if split else section
+        if kind not in summaries.get("by_kind", {}):
+            return f"no {kind} question of the {label}{f' {split} split' if split else ''} in this run"
     return "not measured in this run (no applicable question)"
 
 
@@ -109,16 +171,10 @@ class Verdict:
 def check(thresholds: list[Threshold], result: dict[str, Any]) -> Verdict:
     values = metric_values(result)
     verdict = Verdict()
-    kinds = set(result.get("qa", {}).get("by_kind", {}))
     for t in thresholds:
         value = values.get(t.metric)
-        parts = t.metric.split(".")
-        if t.metric not in values and parts[0] == "qa" and (
-            len(parts) == 2 or parts[1] in kinds or parts[1] not in KINDS
-        ):
-            verdict.unknown.append(t)  # every QA summary carries every QA metric name, measured or not
-        elif t.metric not in values and parts[0] not in ("qa", "rgb", "judge"):
-            verdict.unknown.append(t)
+        if t.metric not in values and not _known(t.metric):
+            verdict.unknown.append(t)  # a typo: fails, never skipped
         elif value is None:
             verdict.skipped.append((t, _why_missing(t.metric, result)))
         elif (t.min is not None and value < t.min) or (t.max is not None and value > t.max):

@@ -1,14 +1,19 @@
 """The evaluation report: Markdown with tables and plots, plus a JSON with every raw number.
 
 `write(result, folder)` produces, for a run started on DATE in MODE:
-    DATE-MODE.md               tables per metric group and question kind, gate, worst questions, RGB,
+    DATE-MODE.md               gate, every set per split (train / test), tables per metric group and
+                               question kind, the HTML QA set, calibration, worst questions, RGB,
                                judge failures, comparison with the previous report
     DATE-MODE.json             the raw result: settings, per-question answers and metrics, summaries
     DATE-MODE-by-kind.png      main metrics by question kind
     DATE-MODE-citations.png    citation precision vs recall, one point per answered question
-Partial runs (--subset, --ids, --rgb-limit) get a "-partial" suffix so they never replace a full report.
-The previous report is the latest JSON in the folder of the same mode and completeness (read before
-this run's files are written, so a second run on the same day compares with the first).
+    DATE-MODE-reliability.png  predicted confidence vs observed share correct, test split beside train
+    DATE-MODE-refusal-pr.png   precision/recall of the refusal decision (score 1 - confidence), test
+                               beside train; these two only when the answers carry a confidence
+A run of one split (--split test|train) gets a "-test" / "-train" suffix; partial runs (--subset, --ids,
+--rgb-limit) a "-partial" suffix, so neither replaces a full report. The previous report is the latest
+JSON in the folder of the same mode, split and completeness (read before this run's files are written,
+so a second run on the same day compares with the first).
 """
 
 from __future__ import annotations
@@ -37,8 +42,18 @@ HEADLINE = (
     "qa.evidence_recall@5", "qa.mrr", "qa.citation_exactness", "qa.citation_precision", "qa.citation_recall",
     "qa.correct_refusal_rate", "qa.false_refusal_rate", "qa.fact_recall", "qa.token_f1", "qa.ragas_rouge_l",
     "qa.ragas_string_similarity", "judge.faithfulness", "judge.answer_relevancy", "judge.answer_correctness",
+    "qa.test.evidence_recall@5", "qa.test.citation_precision_gold", "qa.test.citation_recall",
+    "qa.test.correct_refusal_rate", "qa.test.false_refusal_rate", "qa.test.fact_recall",
+    "html.test.evidence_recall@5", "html.test.citation_precision_gold", "html.test.citation_recall",
+    "html.test.correct_refusal_rate", "html.test.false_refusal_rate", "html.test.fact_recall",
     "rgb.answer_accuracy", "rgb.positive_recall@5", "rgb.positive_hit@5",
+    "rgb.test.answer_accuracy", "rgb.test.positive_hit@5",
 )
+
+# The columns of the per-split tables (QA and HTML sets).
+SPLIT_METRICS = ("evidence_recall@5", "citation_exactness", "citation_precision_gold", "citation_recall",
+                 "correct_refusal_rate", "false_refusal_rate", "fact_recall")
+SET_TITLES = {"qa": "QA set (seeds)", "html": "HTML QA set", "rgb": "RGB en_fact"}
 
 PLOT_METRICS = ("evidence_recall@5", "citation_precision", "citation_recall", "fact_recall", "refusal_accuracy")
 
@@ -46,7 +61,8 @@ PLOT_METRICS = ("evidence_recall@5", "citation_precision", "citation_recall", "f
 def stem(result: dict[str, Any]) -> str:
     meta = result["meta"]
     date = dt.datetime.fromisoformat(meta["started"]).astimezone().date().isoformat()
-    return f"{date}-{meta['mode']}" + ("-partial" if meta.get("partial") else "")
+    split = meta.get("split", "all")
+    return f"{date}-{meta['mode']}" + (f"-{split}" if split != "all" else "") + ("-partial" if meta.get("partial") else "")
 
 
 def previous(folder: Path, result: dict[str, Any]) -> dict[str, Any] | None:
@@ -59,6 +75,8 @@ def previous(folder: Path, result: dict[str, Any]) -> dict[str, Any] | None:
         except (OSError, ValueError, KeyError, TypeError):
             continue
         if old_meta.get("mode") != meta["mode"] or bool(old_meta.get("partial")) != bool(meta.get("partial")):
+            continue
+        if old_meta.get("split", "all") != meta.get("split", "all"):
             continue
         if old_meta.get("started") == meta["started"]:
             continue
@@ -79,8 +97,15 @@ def write(result: dict[str, Any], folder: Path) -> dict[str, Path]:
         "citations": folder / f"{name}-citations.png",
     }
     plots_ok = plot_by_kind(result, paths["by_kind"]) and plot_citations(result, paths["citations"])
+    if (result.get("calibration") or {}).get("available"):
+        paths["reliability"] = folder / f"{name}-reliability.png"
+        paths["refusal_pr"] = folder / f"{name}-refusal-pr.png"
+        if not plot_reliability(result, paths["reliability"]):
+            del paths["reliability"]
+        if not plot_refusal_pr(result, paths["refusal_pr"]):
+            del paths["refusal_pr"]
     paths["json"].write_text(json.dumps(result, ensure_ascii=False, indent=1, default=_jsonable) + "\n", encoding="utf-8")
-    paths["md"].write_text(markdown(result, before, paths if plots_ok else None), encoding="utf-8")
+    paths["md"].write_text(markdown(result, before, paths if plots_ok else None, paths), encoding="utf-8")
     return paths
 
 
@@ -132,7 +157,8 @@ def question_score(row: dict[str, Any]) -> float:
     return sum(parts) / len(parts) if parts else 0.0
 
 
-def markdown(result: dict[str, Any], before: dict[str, Any] | None, plots: dict[str, Path] | None) -> str:
+def markdown(result: dict[str, Any], before: dict[str, Any] | None, plots: dict[str, Path] | None,
+             paths: dict[str, Path] | None = None) -> str:
     meta, qa = result["meta"], result["qa"]
     kinds = list(qa["by_kind"])
     lines = [f"# newsrag evaluation: {stem(result)}", ""]
@@ -140,7 +166,8 @@ def markdown(result: dict[str, Any], before: dict[str, Any] | None, plots: dict[
     lines.append(
         f"Run {meta['started']} → {meta['finished']} · commit {git.get('commit') or '?'}"
         f"{' (uncommitted changes)' if git.get('dirty') else ''} · answer mode **{meta['mode']}** "
-        f"(answers seen: {meta.get('answer_modes_seen')}) · k={meta['k']} · {meta['questions']} questions"
+        f"(answers seen: {meta.get('answer_modes_seen')}) · k={meta['k']} · split **{meta.get('split', 'all')}** · "
+        f"{meta['questions']} QA questions"
         f"{' (partial run)' if meta.get('partial') else ''} · ask latency p50 {fmt(meta.get('ask_p50_ms'), 1)} ms, "
         f"p95 {fmt(meta.get('ask_p95_ms'), 1)} ms."
     )
@@ -169,6 +196,7 @@ def markdown(result: dict[str, Any], before: dict[str, Any] | None, plots: dict[
                 rows.append([f"`{e['metric']}`", bound, shown, status, e["why"]])
         lines += [table(["metric", "threshold", "value", "status", "why"], rows), ""]
 
+    lines += split_section(result)
     lines.append("## QA set by question kind")
     lines.append("")
     counts = [[k, qa["by_kind"][k]["questions"], qa["by_kind"][k]["answerable"], qa["by_kind"][k]["unanswerable"],
@@ -202,7 +230,11 @@ def markdown(result: dict[str, Any], before: dict[str, Any] | None, plots: dict[
         lines += ["## Plots", "", f"![metrics by kind]({plots['by_kind'].name})", "",
                   f"![citation precision vs recall]({plots['citations'].name})", ""]
 
+    lines += html_section(result)
+    lines += calibration_section(result, paths or {})
     lines += worst_questions(result["questions"])
+    if result.get("html_questions"):
+        lines += worst_questions(result["html_questions"], n=5, title="Worst HTML questions")
     lines += rgb_section(result)
     lines += comparison(result, before)
     return "\n".join(lines).rstrip() + "\n"
@@ -212,13 +244,99 @@ def _outcomes(summary: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(summary.get("outcomes", {}).items()))
 
 
-def worst_questions(rows: list[dict[str, Any]], n: int = 10) -> list[str]:
+def split_section(result: dict[str, Any]) -> list[str]:
+    """Every set over everything run and per split; the QA set's test split by kind."""
+    meta = result["meta"]
+    lines = ["## Train / test", "",
+             f"Split run: **{meta.get('split', 'all')}**. The test split is frozen and held out: nothing (thresholds, "
+             "prompts, chunking, cleaning) is tuned on it (`evals/SPLITS.md`); train is where tuning happens. "
+             "RGB: odd id = test, even id = train.", ""]
+    rows = []
+    for name in ("qa", "html"):
+        section = result.get(name) or {}
+        if "skipped" in section or not section:
+            rows.append([SET_TITLES[name], "–", "skipped: " + str(section.get("skipped", "not run"))] + [""] * len(SPLIT_METRICS))
+            continue
+        for split, summary in [("all", section["overall"])] + [
+                (s, section.get("by_split", {}).get(s, {}).get("overall")) for s in qaset.SPLITS]:
+            if summary is None:
+                continue
+            rows.append([SET_TITLES[name], f"**{split}**" if split == "test" else split, summary["questions"]]
+                        + [summary.get(k) for k in SPLIT_METRICS])
+    lines += [table(["set", "split", "questions", *SPLIT_METRICS], rows), ""]
+    rgb = result.get("rgb") or {}
+    if rgb and "skipped" not in rgb:
+        keys = [k for k in ("answer_accuracy", f"positive_hit@{meta['k']}", f"positive_recall@{meta['k']}",
+                            "refusal_rate", "errors")]
+        halves = [("all", rgb)] + [(s, rgb.get("by_split", {}).get(s)) for s in qaset.SPLITS]
+        rows = [[SET_TITLES["rgb"], f"**{s}**" if s == "test" else s, summary.get("questions")] + [summary.get(k) for k in keys]
+                for s, summary in halves if summary]
+        lines += [table(["set", "split", "questions", *keys], rows), ""]
+    test = (result.get("qa") or {}).get("by_split", {}).get("test")
+    if test:
+        kinds = [k for k in qaset.KINDS if k in test["by_kind"]]
+        rows = [[k, test["by_kind"][k]["questions"]] + [test["by_kind"][k].get(m) for m in SPLIT_METRICS] for k in kinds]
+        lines += ["### QA set, test split, by question kind", "", table(["kind", "questions", *SPLIT_METRICS], rows), ""]
+    return lines
+
+
+def html_section(result: dict[str, Any]) -> list[str]:
+    html = result.get("html") or {}
+    lines = ["## HTML QA set: saved news pages", ""]
+    if not html or "skipped" in html:
+        return lines + [f"Skipped: {html.get('skipped', 'not run')}", ""]
+    meta = result["meta"].get("html") or {}
+    lines.append(f"`{Path(meta.get('qa_file', 'html_qa.jsonl')).name}` (sha256 {str(meta.get('qa_sha256'))[:12]}) over "
+                 f"`{meta.get('corpus')}` on its own fresh index (ingest: {meta.get('ingest')}). Per split: see Train / test.")
+    lines.append("")
+    kinds = list(html["by_kind"])
+    keys = ("evidence_recall@5", "mrr", "citation_exactness", "citation_precision_gold", "citation_recall",
+            "correct_refusal_rate", "false_refusal_rate", "fact_recall", "token_f1")
+    rows = [[k, html["by_kind"][k]["questions"]] + [html["by_kind"][k].get(m) for m in keys] for k in kinds]
+    rows.append(["**all**", html["overall"]["questions"]] + [html["overall"].get(m) for m in keys])
+    lines += [table(["kind", "questions", *keys], rows), ""]
+    return lines
+
+
+def calibration_section(result: dict[str, Any], paths: dict[str, Path]) -> list[str]:
+    cal = result.get("calibration") or {}
+    lines = ["## Refusal calibration (Answer.confidence)", ""]
+    if not cal.get("available"):
+        return lines + [f"Skipped: {cal.get('reason', 'no calibration computed')}.", ""]
+    lines.append("Measured on the **test** split; train beside it for comparison. Correct = an answerable question "
+                 "answered with at least one citation on gold evidence (RGB: the answer contains the gold answer); "
+                 "a refusal is never correct. ECE = mean |observed share correct − predicted confidence| over "
+                 f"{cal['bins']} equal-width bins. Refusal precision/recall: positive = should refuse, score = "
+                 "1 − confidence; AP = average precision; the operating point is the refusals actually made.")
+    lines.append("")
+    rows = []
+    for name, splits in cal["sets"].items():
+        for split in ("test", "train"):
+            e = splits.get(split)
+            if not e:
+                continue
+            op = e.get("operating_point") or {}
+            rows.append([SET_TITLES.get(name, name), f"**{split}**" if split == "test" else split, e["n"],
+                         e["without_confidence"], e["ece"], e.get("average_precision"), e.get("positives"),
+                         op.get("precision"), op.get("recall")])
+    lines += [table(["set", "split", "answers", "no confidence", "ECE", "refusal AP", "should refuse",
+                     "refusal precision", "refusal recall"], rows), ""]
+    if "test" not in {s for splits in cal["sets"].values() for s in splits}:
+        lines += ["No test question in this run: nothing measured, train shown for reference only.", ""]
+    for key, alt in (("reliability", "reliability: predicted confidence vs observed share correct"),
+                     ("refusal_pr", "refusal precision/recall")):
+        if key in paths:
+            lines += [f"![{alt}]({paths[key].name})", ""]
+    return lines
+
+
+def worst_questions(rows: list[dict[str, Any]], n: int = 10, title: str = "Worst questions") -> list[str]:
     bad = sorted((r for r in rows if question_score(r) < 1.0), key=lambda r: (question_score(r), r["id"]))[:n]
-    lines = [f"## Worst questions ({len(bad)} of {sum(question_score(r) < 1.0 for r in rows)} imperfect)", ""]
+    lines = [f"## {title} ({len(bad)} of {sum(question_score(r) < 1.0 for r in rows)} imperfect)", ""]
     if not bad:
         return lines + ["None: every question was perfect.", ""]
     for r in bad:
-        lines.append(f"**{r['id']}** ({r['kind']}, score {question_score(r):.2f}): {r['question']}")
+        lines.append(f"**{r['id']}** ({r['kind']}, {r.get('split', 'train')}, score {question_score(r):.2f}): {r['question']}")
         lines.append("")
         if r["history"]:
             lines.append("- history: " + " / ".join(f"{role}: {_clip(text, 100)}" for role, text in r["history"]))
@@ -242,7 +360,7 @@ def rgb_section(result: dict[str, Any]) -> list[str]:
     lines = ["## External benchmark: RGB en_fact", ""]
     if "skipped" in rgb:
         return lines + [f"Skipped: {rgb['skipped']}", ""]
-    keys = [k for k in rgb if k not in ("data", "sha256", "index")]
+    keys = [k for k in rgb if k not in ("data", "sha256", "index", "by_split")]
     lines += [table(["metric", "value"], [[k, rgb[k]] for k in keys]), ""]
     lines.append(f"Data `{rgb.get('data')}` (sha256 {str(rgb.get('sha256'))[:12]}): every positive and negative "
                  "passage of every question pooled into one corpus; each question asked against the whole pool. "
@@ -251,7 +369,7 @@ def rgb_section(result: dict[str, Any]) -> list[str]:
     wrong = [q for q in result.get("rgb_questions", []) if not q.get("correct")]
     if wrong:
         lines += [f"Wrong answers ({len(wrong)}), first 10:", ""]
-        rows = [[q["id"], _clip(q["query"], 70), _clip(json.dumps(q.get("gold"), ensure_ascii=False), 50),
+        rows = [[f"{q['id']} ({q.get('split', '?')})", _clip(q["query"], 70), _clip(json.dumps(q.get("gold"), ensure_ascii=False), 50),
                  "refused" if q.get("refused") else _clip(q.get("answer", q.get("error", "")), 160),
                  fmt(q.get("positive_recall"))] for q in wrong[:10]]
         lines += [table(["id", "question", "gold", "answer", "positive recall@5"], rows), ""]
@@ -340,7 +458,82 @@ def plot_citations(result: dict[str, Any], path: Path) -> bool:
     ax.set_xlabel("citation recall (gold evidence groups cited)")
     ax.set_ylabel("citation precision (citations on gold evidence)")
     ax.set_title("Citations per answered question")
-    ax.legend(fontsize=8)
+    if rows:  # no answered question (e.g. every ask raised): nothing to label
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+SPLIT_STYLE = {"test": {"linestyle": "-", "marker": "o"}, "train": {"linestyle": "--", "marker": "s", "alpha": 0.6}}
+
+
+def plot_reliability(result: dict[str, Any], path: Path) -> bool:
+    """One panel per set: mean predicted confidence (x) vs observed share correct (y) in each bin, the
+    test split solid, train dashed beside it; the diagonal is perfect calibration."""
+    sets = {name: splits for name, splits in result["calibration"]["sets"].items()
+            if any(e["reliability"] for e in splits.values())}
+    if not sets:
+        return False
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(sets), figsize=(4.6 * len(sets), 4.6), squeeze=False)
+    for ax, (name, splits) in zip(axes[0], sets.items()):
+        ax.plot([0, 1], [0, 1], color="grey", linewidth=1, label="perfect calibration")
+        for split in ("test", "train"):
+            e = splits.get(split)
+            if not e or not e["reliability"]:
+                continue
+            bins = e["reliability"]
+            ax.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], **SPLIT_STYLE[split],
+                    label=f"{split} (n={e['n']}, ECE {fmt(e['ece'])})")
+            if split == "test":
+                for b in bins:
+                    ax.annotate(str(b["count"]), (b["confidence"], b["accuracy"]), fontsize=6,
+                                textcoords="offset points", xytext=(3, 3))
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("predicted confidence (bin mean)")
+        ax.set_ylabel("observed share correct")
+        ax.set_title(SET_TITLES.get(name, name))
+        ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"Reliability of Answer.confidence ({result['meta']['mode']}; labels: answers per test bin)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def plot_refusal_pr(result: dict[str, Any], path: Path) -> bool:
+    """One panel per set with questions to refuse: precision vs recall of "should refuse" when refusing
+    every answer whose 1 - confidence reaches a threshold, test solid, train dashed; a star marks the
+    refusals actually made."""
+    sets = {name: splits for name, splits in result["calibration"]["sets"].items()
+            if any(e.get("pr") for e in splits.values())}
+    if not sets:
+        return False
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(sets), figsize=(4.6 * len(sets), 4.6), squeeze=False)
+    for ax, (name, splits) in zip(axes[0], sets.items()):
+        for split in ("test", "train"):
+            e = splits.get(split)
+            if not e or not e.get("pr"):
+                continue
+            curve = e["pr"]
+            line, = ax.plot([0.0] + [p["recall"] for p in curve], [curve[0]["precision"]] + [p["precision"] for p in curve],
+                            drawstyle="steps-pre", **{k: v for k, v in SPLIT_STYLE[split].items() if k != "marker"},
+                            label=f"{split} (AP {fmt(e['average_precision'])}, {e['positives']} to refuse of {e['n']})")
+            op = e.get("operating_point") or {}
+            if op.get("precision") is not None:
+                ax.scatter([op["recall"]], [op["precision"]], marker="*", s=160, color=line.get_color(), zorder=3,
+                           label=f"{split}: refusals made")
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.02, 1.05)
+        ax.set_xlabel("recall (unanswerable questions refused)")
+        ax.set_ylabel("precision (refusals that were right)")
+        ax.set_title(SET_TITLES.get(name, name))
+        ax.legend(fontsize=7, loc="lower left")
+    fig.suptitle(f"Refusal decision, score = 1 - confidence ({result['meta']['mode']})")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -355,9 +548,18 @@ def console_summary(result: dict[str, Any]) -> str:
     keys = ("evidence_recall@5", "mrr", "citation_exactness", "citation_precision", "citation_recall",
             "correct_refusal_rate", "false_refusal_rate", "fact_recall", "token_f1")
     short = ("rec@5", "mrr", "exact", "c.prec", "c.rec", "refuse✓", "refuse✗", "facts", "tokF1")
-    lines = ["kind          n  " + " ".join(f"{s:>8}" for s in short)]
+    lines = ["QA kind       n  " + " ".join(f"{s:>8}" for s in short)]
     for kind, summary in list(qa["by_kind"].items()) + [("all", qa["overall"])]:
         lines.append(f"{kind:<12} {summary['questions']:>3}  " + " ".join(f"{fmt(summary.get(k)):>8}" for k in keys))
+    for name in ("qa", "html"):
+        section = result.get(name) or {}
+        if "skipped" in section or not section:
+            lines.append(f"{name}: skipped ({section.get('skipped', 'not run')})")
+            continue
+        parts = [(split, sub["overall"]) for split, sub in section.get("by_split", {}).items()]
+        for split, summary in ([("all", section["overall"])] if name == "html" else []) + parts:
+            lines.append(f"{name + '.' + split:<12} {summary['questions']:>3}  "
+                         + " ".join(f"{fmt(summary.get(k)):>8}" for k in keys))
     if qa["overall"].get("fallback_rate"):
         lines.append(f"WARNING: {qa['overall']['fallback_rate']:.0%} of the answers fell back from "
                      f"{result['meta']['mode']} mode (see the notices in the report)")
@@ -365,6 +567,12 @@ def console_summary(result: dict[str, Any]) -> str:
     if "skipped" in rgb:
         lines.append(f"RGB: skipped ({rgb['skipped']})")
     else:
-        lines.append("RGB: " + ", ".join(f"{k} {fmt(rgb.get(k))}" for k in
-                                         ("questions", "answer_accuracy", "positive_recall@5", "positive_hit@5", "refusal_rate")))
+        k = result["meta"].get("k", 5)
+        names = ("questions", "answer_accuracy", f"positive_recall@{k}", f"positive_hit@{k}", "refusal_rate")
+        lines.append("RGB: " + ", ".join(f"{n} {fmt(rgb.get(n))}" for n in names))
+        for split, summary in rgb.get("by_split", {}).items():
+            lines.append(f"RGB {split}: " + ", ".join(f"{n} {fmt(summary.get(n))}" for n in names))
+    cal = result.get("calibration") or {}
+    if cal and not cal.get("available"):
+        lines.append(f"calibration: skipped ({cal.get('reason')})")
     return "\n".join(lines)

@@ -14,6 +14,10 @@ article per passage, ask every question against the whole pool, and score:
 - positive_hit@5: share of questions with at least one positive passage in the top 5;
 - refusal_rate: share of questions refused (all are answerable from their positives).
 
+Splits (evals/SPLITS.md): odd `id` = test, even `id` = train (`split_of`). The summary holds the
+numbers over every question run and, under `by_split`, the same numbers for each half (gate names
+rgb.<metric>, rgb.test.<metric>, rgb.train.<metric>). Anything tuned on RGB uses the train half only.
+
 The corpus (a .jsonl written for the engine) and its index are cached under
 .cache/eval/rgb-<sha of en_fact.json>-<index fingerprint>/ (evals.common.index_fingerprint: chunk size,
 embedder, and the newsrag code that cleans, chunks and embeds), so only the first run after such a
@@ -39,6 +43,11 @@ FORMAT_VERSION = 1  # bump when the corpus layout below changes
 
 def data_file() -> Path:
     return shared_dir() / "benchmarks" / "rgb" / "en_fact.json"
+
+
+def split_of(row: dict[str, Any]) -> str:
+    """'test' for an odd RGB id, 'train' for an even one (evals/SPLITS.md)."""
+    return "test" if int(row["id"]) % 2 else "train"
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -78,8 +87,10 @@ def skipped(reason: str) -> RGBResult:
     return RGBResult({"skipped": reason}, [])
 
 
-def run(mode: str, k: int = 5, limit: int | None = None, quiet: bool = False, overrides: dict | None = None) -> RGBResult:
-    """Ask every RGB question (or the first `limit`) against the pooled corpus and score it."""
+def run(mode: str, k: int = 5, limit: int | None = None, quiet: bool = False, overrides: dict | None = None,
+        split: str = "all") -> RGBResult:
+    """Ask every RGB question of `split` ("test", "train" or "all"; then the first `limit` of them)
+    against the pooled corpus (always every passage of every question) and score it."""
     path = data_file()
     if not path.is_file():
         message = (f"RGB skipped: {path} not found (put ../shared beside the repository or set "
@@ -103,7 +114,8 @@ def run(mode: str, k: int = 5, limit: int | None = None, quiet: bool = False, ov
     from tqdm import tqdm
 
     questions, latencies = [], []
-    selected = rows[:limit] if limit else rows
+    selected = [row for row in rows if split == "all" or split_of(row) == split]
+    selected = selected[:limit] if limit else selected
     try:
         for row in tqdm(selected, desc="RGB", unit="q", file=sys.stderr, disable=quiet, leave=False):
             positives = {p for p in row.get("positive", []) if p.strip()}
@@ -111,8 +123,9 @@ def run(mode: str, k: int = 5, limit: int | None = None, quiet: bool = False, ov
             try:
                 answer = engine.ask(row["query"], k=k)
             except Exception as error:  # one broken question must not hide the others
-                questions.append({"id": row["id"], "query": row["query"], "error": f"{type(error).__name__}: {error}",
-                                  "correct": False, "refused": False, "positive_recall": 0.0, "positive_hit": False})
+                questions.append({"id": row["id"], "split": split_of(row), "query": row["query"],
+                                  "error": f"{type(error).__name__}: {error}", "correct": False, "refused": False,
+                                  "positive_recall": 0.0, "positive_hit": False, "confidence": None})
                 continue
             latencies.append(time.perf_counter() - t0)
             retrieved = [texts.get(p.source, "") for p in answer.passages[:k]]
@@ -120,6 +133,7 @@ def run(mode: str, k: int = 5, limit: int | None = None, quiet: bool = False, ov
             text = metrics.strip_markers(answer.text)
             questions.append({
                 "id": row["id"],
+                "split": split_of(row),
                 "query": row["query"],
                 "gold": row["answer"],
                 "answer": answer.text,
@@ -128,27 +142,39 @@ def run(mode: str, k: int = 5, limit: int | None = None, quiet: bool = False, ov
                 "positive_recall": len(found) / min(k, len(positives)) if positives else None,
                 "positive_hit": bool(found),
                 "retrieved_positive": [t in positives for t in retrieved],
+                "confidence": answer.confidence,
+                "latency_s": latencies[-1],
             })
     finally:
         engine.close()
-    n = len(questions)
     summary = {
-        "questions": n,
+        **summarize(questions, k),
         "passages": len(texts),
         "data": str(path),
         "sha256": digest,
         "index": str(base / "index"),
         "ingest_seconds": round(ingest_seconds, 2),
         "ingest_chunks_embedded": report.chunks,
+        "split": split,
+        "error_examples": [f"{q['id']}: {q['error']}" for q in questions if "error" in q][:5],
+        "by_split": {half: summarize([q for q in questions if q["split"] == half], k)
+                     for half in ("train", "test") if any(q["split"] == half for q in questions)},
+    }
+    return RGBResult(summary, questions)
+
+
+def summarize(questions: list[dict[str, Any]], k: int) -> dict[str, Any]:
+    """The RGB metrics (see the module docstring) over `questions`."""
+    n = len(questions)
+    return {
+        "questions": n,
         "answer_accuracy": sum(q["correct"] for q in questions) / n if n else None,
         f"positive_recall@{k}": metrics.mean(q["positive_recall"] for q in questions),
         f"positive_hit@{k}": sum(q["positive_hit"] for q in questions) / n if n else None,
         "refusal_rate": sum(q["refused"] for q in questions) / n if n else None,
         "errors": sum("error" in q for q in questions),
-        "error_examples": [f"{q['id']}: {q['error']}" for q in questions if "error" in q][:5],
-        "ask_p50_ms": _ms(metrics.percentile(latencies, 50)),
+        "ask_p50_ms": _ms(metrics.percentile([q["latency_s"] for q in questions if "latency_s" in q], 50)),
     }
-    return RGBResult(summary, questions)
 
 
 def _ms(seconds: float | None) -> float | None:

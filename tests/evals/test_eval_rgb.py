@@ -61,9 +61,25 @@ def test_run_scores_answers_and_positive_recall(fake_shared):
     # 6 passages, k=5: at least one positive of each question must be among the top 5
     assert s["positive_hit@5"] == 1.0
     assert s["answer_accuracy"] == sum(q["correct"] for q in result.questions) / 2
+    # id 0 is even: train; id 1 is odd: test (evals/SPLITS.md); each half summarized on its own
+    assert [q["split"] for q in result.questions] == ["train", "test"]
+    assert set(s["by_split"]) == {"train", "test"}
+    for q in result.questions:
+        half = s["by_split"][q["split"]]
+        assert half["questions"] == 1 and half["answer_accuracy"] == float(q["correct"])
+        assert half["positive_hit@5"] == float(q["positive_hit"])
     cached = rgb.run("extractive", k=5, quiet=True, limit=1)  # second run reuses the cached index
     assert cached.summary["ingest_chunks_embedded"] == 0 and cached.summary["questions"] == 1
     assert cached.summary["index"] == s["index"]
+
+
+def test_split_of_odd_ids_is_test_and_a_split_run_asks_only_its_half(fake_shared):
+    assert [rgb.split_of({"id": n}) for n in (0, 1, 2, 3, 98, 99)] == ["train", "test"] * 3
+    test = rgb.run("extractive", k=5, quiet=True, split="test")
+    assert [q["id"] for q in test.questions] == [1] and test.summary["split"] == "test"
+    assert test.summary["passages"] == 6  # the pool is still every passage of every question
+    assert set(test.summary["by_split"]) == {"test"}
+    assert [q["id"] for q in rgb.run("extractive", k=5, quiet=True, split="train").questions] == [0]
 
 
 def test_cache_is_keyed_by_index_settings_and_old_folders_are_removed(fake_shared):
@@ -87,4 +103,6 @@ def test_rag_eval_runs_rgb_and_reports_it(fake_shared, run_eval):
     raw = json.loads(next(out.glob("*.json")).read_text())
     assert raw["rgb"]["questions"] == 2 and raw["rgb"]["passages"] == 6
     assert len(raw["rgb_questions"]) == 2
-    assert "## External benchmark: RGB en_fact" in next(out.glob("*.md")).read_text()
+    assert raw["rgb"]["by_split"]["test"]["questions"] == 1
+    md = next(out.glob("*.md")).read_text()
+    assert "## External benchmark: RGB en_fact" in md and "| RGB en_fact | **test** | 1 |" in md
