@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_by_file ON articles(file);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Files whose chunks are being written to Chroma ahead of their commit (rag.index): their vectors are
+-- kept by reconcile so that an interrupted ingest of a long file resumes instead of starting over.
+CREATE TABLE IF NOT EXISTS pending (file TEXT PRIMARY KEY);
 """
 
 ChunkSpans = list[tuple[str, int, int]]
@@ -48,6 +51,7 @@ class Catalog:
         """Replace everything known about `file` in one transaction."""
         with self._transaction():
             self._db.execute("DELETE FROM articles WHERE file = ?", (file,))
+            self._db.execute("DELETE FROM pending WHERE file = ?", (file,))
             self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?)", (file, sha256))
             self._db.executemany(
                 "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?)",
@@ -61,6 +65,7 @@ class Catalog:
     def remove_file(self, file: str) -> None:
         with self._transaction():
             self._db.execute("DELETE FROM articles WHERE file = ?", (file,))
+            self._db.execute("DELETE FROM pending WHERE file = ?", (file,))
             self._db.execute("DELETE FROM files WHERE file = ?", (file,))
             self._bump_generation()
 
@@ -68,7 +73,22 @@ class Catalog:
         with self._transaction():
             self._db.execute("DELETE FROM articles")
             self._db.execute("DELETE FROM files")
+            self._db.execute("DELETE FROM pending")
             self._bump_generation()
+
+    # --- files being written --------------------------------------------------------------------
+    def mark_pending(self, files: list[str]) -> None:
+        """Say that these files' chunks are about to be written to Chroma ahead of their commit
+        (`put_file` or `remove_file` ends it). Not a change of what the catalog vouches for: the
+        generation stays."""
+        with self._transaction():
+            self._db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(f,) for f in files])
+
+    def unmark_pending(self, file: str) -> None:
+        self._db.execute("DELETE FROM pending WHERE file = ?", (file,))
+
+    def pending_files(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT file FROM pending")}
 
     # --- articles and chunks --------------------------------------------------------------------
     def article(self, source: str) -> Article | None:

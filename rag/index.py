@@ -6,26 +6,46 @@ Layout of the index directory::
     chroma/          Chroma PersistentClient data (unless RAG_CHROMA_HOST points at a server)
     bm25/            the bm25s index, with the catalog generation it was built from (rag.stores)
 
-Crash safety: for one file, vectors are written to Chroma first and the catalog is committed last.
-A killed ingest therefore leaves the catalog at the file's old hash, and the next ingest redoes that
-file; `reconcile()` deletes vectors that no catalog entry owns and re-queues files whose vectors are
-missing. BM25 is rebuilt from the catalog into a temporary directory and swapped in, and is rebuilt
+Crash safety: for one file, vectors are written to Chroma first (in pieces of `EMBED_PIECE` chunks,
+the file marked pending in the catalog before the first) and the catalog is committed last. A killed
+ingest therefore leaves the catalog at the file's old hash, and the next ingest redoes that file,
+embedding only the chunks not yet in Chroma; `reconcile()` deletes vectors that no catalog entry owns
+(except those of pending files) and re-queues files whose vectors are missing. Reads never return a
+chunk the catalog does not vouch for (rag.retrieval). BM25 is rebuilt from the catalog into a temporary directory and swapped in, and is rebuilt
 whenever its recorded generation differs from the catalog's.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from rag.catalog import Catalog
 from rag.chunking import CHUNKER_VERSION, chunk_article
 from rag.config import Settings
 from rag.embeddings import Embedder
-from rag.schema import Article, Passage
+from rag.schema import Article, Chunk, Passage
 from rag.stores import Filters, TermStore, VectorStore
 
 # Bump when the rows the stores keep change shape: indexes written before are rebuilt.
 STORE_VERSION = 2
+# Chunks embedded and written to Chroma at a time: bounds ingest memory whatever the size of a file, and
+# how much embedding a kill can lose (what was written is kept: see `Index.reconcile`).
+EMBED_PIECE = 256
+
+
+@dataclass
+class _Plan:
+    """One file of a `sync_files` call: its articles, chunks, the chunk ids already in Chroma, the
+    chunks to embed, and how many of those are written."""
+
+    file: str
+    sha256: str
+    articles: list[Article]
+    chunks: list[Chunk]
+    present: set[str]
+    missing: list[Chunk]
+    written: int = 0
 
 
 class Index:
@@ -64,37 +84,84 @@ class Index:
     def sync_files(self, files: list[tuple[str, str, list[Article]]]) -> int:
         """Make the index hold exactly these articles for each (file, sha256, articles); returns the
         number of chunks embedded. Chunks already in Chroma under the same id (same text at the same
-        place) are not re-embedded. The missing chunks of all the files are embedded together, in
-        length-sorted batches (less padding), and then each file is written and committed on its own."""
+        place) are not re-embedded.
+
+        The missing chunks of all the files are embedded and written to Chroma in pieces of
+        `EMBED_PIECE` (each piece length-sorted by the embedder: less padding), so memory stays flat
+        whatever the size of a file; a file is committed to the catalog as soon as its last piece is
+        in Chroma. The files are marked pending first: if the ingest dies, `reconcile` keeps what was
+        written and the next ingest embeds only the rest."""
         plans = []
         for file, sha256, articles in files:
             chunks = [c for a in articles for c in chunk_article(a, self.settings.chunk_chars)]
-            plans.append((file, sha256, articles, chunks, self.vectors.ids(file)))
-        missing = [c for *_, chunks, present in plans for c in chunks if c.id not in present]
-        vectors = dict(zip((c.id for c in missing), self.embedder.embed([c.text for c in missing])))
-        for file, sha256, articles, chunks, present in plans:
-            new = [c for c in chunks if c.id in vectors]
-            if new:
-                self.vectors.add(new, [vectors[c.id] for c in new], file)
-            stale = present - {c.id for c in chunks}
-            if stale:
-                self.vectors.delete(stale)
-            spans: dict[str, list[tuple[str, int, int]]] = {a.source: [] for a in articles}
-            for c in chunks:
-                spans[c.source].append((c.id, c.start, c.end))
-            self.catalog.put_file(file, sha256, articles, spans)  # the file's commit point
+            present = self.vectors.ids(file)
+            plans.append(_Plan(file, sha256, articles, chunks, present, [c for c in chunks if c.id not in present]))
+        self.catalog.mark_pending([plan.file for plan in plans if plan.missing])
+        piece: list[tuple[_Plan, Chunk]] = []
+        embedded = 0
+        for plan in plans:
+            if not plan.missing:
+                self._commit(plan)
+            for chunk in plan.missing:
+                piece.append((plan, chunk))
+                if len(piece) >= EMBED_PIECE:
+                    embedded += self._write_piece(piece)
+                    piece = []
+        embedded += self._write_piece(piece)
         self.catalog.set_state("fingerprint", self.fingerprint())
-        return len(missing)
+        return embedded
+
+    def _write_piece(self, piece: list[tuple[_Plan, Chunk]]) -> int:
+        """Embed one piece of chunks, write it to Chroma file by file, and commit the files it completes."""
+        if not piece:
+            return 0
+        vectors = self.embedder.embed([chunk.text for _, chunk in piece])
+        start = 0
+        while start < len(piece):
+            plan = piece[start][0]
+            end = start
+            while end < len(piece) and piece[end][0] is plan:
+                end += 1
+            self.vectors.add([chunk for _, chunk in piece[start:end]], vectors[start:end], plan.file)
+            plan.written += end - start
+            if plan.written == len(plan.missing):
+                self._commit(plan)
+            start = end
+        return len(piece)
+
+    def _commit(self, plan: _Plan) -> None:
+        """Commit one file whose chunks are all in Chroma, then drop its chunks no longer used."""
+        spans: dict[str, list[tuple[str, int, int]]] = {a.source: [] for a in plan.articles}
+        for c in plan.chunks:
+            spans[c.source].append((c.id, c.start, c.end))
+        self.catalog.put_file(plan.file, plan.sha256, plan.articles, spans)  # the file's commit point
+        # Deleted after the commit: until then the catalog vouches for them. If the ingest dies here,
+        # they are orphans that reads skip and the next reconcile deletes.
+        stale = plan.present - {c.id for c in plan.chunks}
+        if stale:
+            self.vectors.delete(stale)
 
     def remove_file(self, file: str) -> None:
         self.vectors.delete_file(file)
         self.catalog.remove_file(file)
 
+    def drop_pending(self, keep: set[str]) -> None:
+        """Forget the half-written chunks of files that are pending but not in `keep` (deleted from the
+        corpus since an interrupted ingest)."""
+        for file in sorted(self.catalog.pending_files() - keep):
+            self.vectors.delete_file(file)
+            self.catalog.unmark_pending(file)
+
     def reconcile(self) -> set[str]:
-        """Repair Chroma against the catalog; returns files whose vectors are missing (to redo)."""
+        """Repair Chroma against the catalog; returns files whose vectors are missing (to redo).
+        Chunks that no catalog entry owns are deleted, except those of pending files (written ahead of
+        a commit that an interrupted ingest never reached: the next sync of the file reuses them)."""
         in_chroma = self.vectors.ids()
         owned = self.catalog.chunk_ids_by_file()
         orphans = in_chroma - set().union(*owned.values()) if owned else in_chroma
+        if orphans:
+            for file in self.catalog.pending_files():
+                orphans -= self.vectors.ids(file)
         if orphans:
             self.vectors.delete(orphans)
         return {file for file, ids in owned.items() if not ids <= in_chroma}

@@ -98,6 +98,7 @@ def ingest(index: Index, root: Path, paths: list[Path] | None = None, *,
         for name in sorted(set(run.known) - seen):
             index.remove_file(name)
             run.report.removed += 1
+        index.drop_pending(keep=seen)
     index.refresh_bm25()
     run.report.seconds = time.perf_counter() - started
     return run.report

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.paths import ROOT
 
 
@@ -149,3 +151,107 @@ def test_a_second_engine_on_the_same_index_sees_the_firsts_changes(make_engine):
     (writer.settings.corpus / "b.txt").unlink()
     writer.ingest()  # rebuilds BM25 on disk; the reader's loaded copy is now stale
     assert "b.txt" not in _bm25_sources(reader)
+
+
+# --- large files: bounded pieces, resumable -------------------------------------------------------
+
+
+def _long_article(sentences: int) -> str:
+    # With chunk_chars=100 every sentence (~90 characters) is a chunk of its own.
+    return "\n\n".join(f"Report {i} says the delegation number {i} met officials in Geneva for talks on day {i}."
+                       for i in range(sentences))
+
+
+def _spy_embed(monkeypatch, engine) -> list[int]:
+    sizes: list[int] = []
+    embed = engine.index.embedder.embed
+
+    def spy(texts):
+        sizes.append(len(texts))
+        return embed(texts)
+
+    monkeypatch.setattr(engine.index.embedder, "embed", spy)
+    return sizes
+
+
+def test_a_file_of_more_chunks_than_chromas_max_batch_is_embedded_and_written_in_pieces(make_engine, monkeypatch):
+    import rag.index
+    from rag.stores import VectorStore
+
+    monkeypatch.setattr(VectorStore, "max_batch", property(lambda self: 7))  # Chroma's is ~5,461
+    monkeypatch.setattr(rag.index, "EMBED_PIECE", 10, raising=False)
+    engine = make_engine({"big.txt": _long_article(45), "small.txt": ARTICLES["a.txt"]}, chunk_chars=100)
+    upserts: list[int] = []
+    collection = engine.index.vectors._collection
+    upsert = collection.upsert
+    monkeypatch.setattr(collection, "upsert", lambda **kw: (upserts.append(len(kw["ids"])), upsert(**kw))[1])
+    embedded = _spy_embed(monkeypatch, engine)
+    report = engine.ingest()
+    assert report.errors == [] and report.added == 2 and report.chunks == 46
+    assert max(embedded) <= 10 and sum(embedded) == 46  # memory stays flat: never the whole file at once
+    assert max(upserts) <= 7
+    catalog_ids = set().union(*engine.index.catalog.chunk_ids_by_file().values())
+    assert engine.index.vectors.ids() == catalog_ids and len(catalog_ids) == 46
+    assert engine.retrieve("delegation number 33", k=1)[0].text.startswith("Report 33 ")
+
+
+class Killed(BaseException):
+    """Stands for kill -9 in-process: nothing after it runs (no except clause catches it)."""
+
+
+def test_an_interrupted_big_file_keeps_what_was_written_and_the_next_ingest_embeds_only_the_rest(make_engine, monkeypatch):
+    import rag.index
+
+    monkeypatch.setattr(rag.index, "EMBED_PIECE", 10, raising=False)
+    engine = make_engine({"big.txt": _long_article(45)}, chunk_chars=100)
+    inner = engine.index.embedder.embed
+    calls = []
+
+    def dies_on_the_fourth_piece(texts):
+        calls.append(len(texts))
+        if len(calls) == 4:
+            raise Killed
+        return inner(texts)
+
+    monkeypatch.setattr(engine.index.embedder, "embed", dies_on_the_fourth_piece)
+    with pytest.raises(Killed):
+        engine.ingest()
+    assert len(engine.index.vectors.ids("big.txt")) == 30  # three pieces written before the kill
+    assert "big.txt" not in engine.index.catalog.file_hashes()  # the catalog commit stays the commit point
+    assert engine.retrieve("delegation number 3", k=3) == []  # nothing the catalog does not vouch for
+    monkeypatch.setattr(engine.index.embedder, "embed", inner)
+    embedded = _spy_embed(monkeypatch, engine)
+    report = engine.ingest()
+    assert (report.added, report.chunks, sum(embedded)) == (1, 15, 15)  # only the rest
+    catalog_ids = set().union(*engine.index.catalog.chunk_ids_by_file().values())
+    assert engine.index.vectors.ids() == catalog_ids and len(catalog_ids) == 45
+    assert {row["id"] for row in engine.index.bm25_rows()} == catalog_ids
+
+
+def test_the_half_written_chunks_of_a_file_changed_or_deleted_meanwhile_are_removed(make_engine, monkeypatch):
+    import rag.index
+
+    monkeypatch.setattr(rag.index, "EMBED_PIECE", 10, raising=False)
+    engine = make_engine({"big.txt": _long_article(45), "gone.txt": _long_article(25)}, chunk_chars=100)
+    inner = engine.index.embedder.embed
+    calls = []
+
+    def dies_on_the_third_piece(texts):
+        calls.append(len(texts))
+        if len(calls) == 3:
+            raise Killed
+        return inner(texts)
+
+    monkeypatch.setattr(engine.index.embedder, "embed", dies_on_the_third_piece)
+    with pytest.raises(Killed):
+        engine.ingest()
+    monkeypatch.setattr(engine.index.embedder, "embed", inner)
+    corpus = engine.settings.corpus
+    (corpus / "big.txt").write_text(_long_article(12).replace("Geneva", "Vienna"))
+    (corpus / "gone.txt").unlink()
+    report = engine.ingest()
+    assert (report.added, report.removed, report.errors) == (1, 0, [])
+    catalog_ids = set().union(*engine.index.catalog.chunk_ids_by_file().values())
+    assert engine.index.vectors.ids() == catalog_ids and len(catalog_ids) == 12
+    assert {row["file"] for row in engine.index.vectors.rows().values()} == {"big.txt"}
+    assert all("Vienna" in p.text for p in engine.retrieve("delegation met officials in Geneva", k=5))
