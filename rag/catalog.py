@@ -110,6 +110,10 @@ class Catalog:
             for chunk_id, start, end in json.loads(chunks):
                 yield Chunk(source, start, end, text[start:end], chunk_id, article_meta), file
 
+    def chunk_count(self) -> int:
+        row = self._db.execute("SELECT COALESCE(SUM(json_array_length(chunks)), 0) FROM articles").fetchone()
+        return int(row[0])
+
     def chunk_ids_by_file(self) -> dict[str, set[str]]:
         ids: dict[str, set[str]] = {}
         for file, chunks in self._db.execute("SELECT file, chunks FROM articles"):

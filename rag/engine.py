@@ -199,7 +199,7 @@ class Engine:
         )
 
     def close(self) -> None:
-        self.index.catalog.close()
+        self.index.close()
 
     def __enter__(self) -> Engine:
         return self

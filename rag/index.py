@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag import hooks
 from rag.catalog import Catalog
 from rag.chunking import CHUNKER_VERSION, chunk_article
 from rag.config import Settings
@@ -115,6 +116,7 @@ class Index:
         """Embed one piece of chunks, write it to Chroma file by file, and commit the files it completes."""
         if not piece:
             return 0
+        hooks.point("embed")
         vectors = self.embedder.embed([chunk.text for _, chunk in piece])
         start = 0
         while start < len(piece):
@@ -134,11 +136,13 @@ class Index:
         spans: dict[str, list[tuple[str, int, int]]] = {a.source: [] for a in plan.articles}
         for c in plan.chunks:
             spans[c.source].append((c.id, c.start, c.end))
+        hooks.point("commit")
         self.catalog.put_file(plan.file, plan.sha256, plan.articles, spans)  # the file's commit point
         # Deleted after the commit: until then the catalog vouches for them. If the ingest dies here,
         # they are orphans that reads skip and the next reconcile deletes.
         stale = plan.present - {c.id for c in plan.chunks}
         if stale:
+            hooks.point("update")
             self.vectors.delete(stale)
 
     def remove_file(self, file: str) -> None:
@@ -188,7 +192,14 @@ class Index:
         return text
 
     def count(self) -> int:
-        return self.vectors.count()
+        """Chunks the catalog vouches for (Chroma may hold more after a crash, until reconciled)."""
+        return self.catalog.chunk_count()
+
+    def close(self) -> None:
+        """Close the catalog and the Chroma client: a later Index on this folder reads Chroma anew from
+        disk (Chroma keeps one in-memory state per folder and process until its last client closes)."""
+        self.catalog.close()
+        self.vectors.close()
 
     def vector_search(self, embedding: list[float], depth: int, filters: Filters | None = None) -> list[Passage]:
         return self.vectors.search(embedding, depth, filters)

@@ -21,13 +21,16 @@ True
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rag import hooks
 from rag.schema import Chunk, Passage
 from rag.terms import bm25_tokenize
 
@@ -135,6 +138,12 @@ class VectorStore:
     def count(self) -> int:
         return self._collection.count()
 
+    def close(self) -> None:
+        """Release the client: the last client of a folder in a process drops Chroma's in-memory state."""
+        close = getattr(self._client, "close", None)
+        if close is not None:
+            close()
+
     def clear(self) -> None:
         self._client.delete_collection(self._name)
         self._collection = self._open()
@@ -179,12 +188,18 @@ class TermStore:
         return self._generation == generation or self.generation() == generation
 
     def build(self, chunks: Iterable[tuple[Chunk, str]], generation: str) -> None:
-        """Index (chunk, file) pairs. An empty corpus leaves only the generation marker."""
+        """Index (chunk, file) pairs. An empty corpus leaves only the generation marker.
+
+        Written beside the index under a name of its own, then swapped in by two renames; a kill
+        between them leaves no index, which reads take for an index of no generation (rebuilt). Left
+        over folders of a killed build are removed by the next one."""
         import bm25s
 
         pairs = list(chunks)
-        tmp = self.dir.with_name(self.dir.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
+        for leftover in self.dir.parent.glob(f"{self.dir.name}.*-*"):  # .tmp-* and .old-* of a killed build
+            shutil.rmtree(leftover, ignore_errors=True)
+        unique = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        tmp = self.dir.with_name(f"{self.dir.name}.tmp-{unique}")
         tmp.mkdir(parents=True)
         if pairs:
             bm25 = bm25s.BM25()
@@ -193,8 +208,12 @@ class TermStore:
             rows = [{"id": c.id, "text": c.text, **row_metadata(c, file)} for c, file in pairs]
             (tmp / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
         (tmp / "generation").write_text(generation)
-        shutil.rmtree(self.dir, ignore_errors=True)
-        tmp.rename(self.dir)  # atomic on one file system: a reader sees the old or the new index
+        old = self.dir.with_name(f"{self.dir.name}.old-{unique}")
+        if self.dir.exists():
+            self.dir.rename(old)
+        hooks.point("bm25")
+        tmp.rename(self.dir)
+        shutil.rmtree(old, ignore_errors=True)
         self._bm25, self._rows, self._generation = None, [], None
 
     def _load(self, generation: str):

@@ -1,5 +1,6 @@
 """Incremental sync against a real Chroma on disk and the persisted BM25 index."""
 
+import json
 import os
 import signal
 import subprocess
@@ -8,7 +9,8 @@ import time
 
 import pytest
 
-from tests.paths import ROOT
+from rag.errors import IndexNotReady
+from tests.paths import ROOT, SHARED
 
 
 def _bm25_sources(engine):
@@ -83,38 +85,6 @@ def test_bad_files_are_reported_and_nothing_indexed_is_lost(make_engine):
     # The old a.txt stays searchable until a readable version replaces it.
     assert engine.article("a.txt").startswith("Blinken met Lavrov")
     assert engine.retrieve("Where did Blinken meet Lavrov?", k=1)[0].source == "a.txt"
-
-
-KILL_SCRIPT = """
-import sys, time
-from rag.engine import Engine
-engine = Engine.open(corpus=sys.argv[1], index=sys.argv[2])
-print("ready", flush=True)
-engine.ingest(progress=lambda done, total, name: print("file", done, flush=True))
-"""
-
-
-def test_a_killed_ingest_is_repaired_by_the_next_one(make_engine, tmp_path):
-    files = {f"n{i:03}.txt": f"Article {i} says Blinken met Lavrov {i} times. " * 40 for i in range(60)}
-    engine = make_engine(files)
-    corpus, index = engine.settings.corpus, engine.settings.index
-    engine.close()
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(corpus), str(index)], stdout=subprocess.PIPE, text=True,
-                            cwd=ROOT, env={**os.environ, "RAG_INGEST_BATCH_CHARS": "5000"})  # commit every 3 files
-    for line in proc.stdout:  # kill it once some files are committed and others are not
-        if line.startswith("file") and int(line.split()[1]) >= 8:
-            break
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    survivor = make_engine()  # same corpus and index folders
-    report = survivor.ingest()
-    assert report.errors == []
-    assert report.added + report.unchanged == 60 and report.added > 0 and report.unchanged > 0
-    catalog_ids = set().union(*survivor.index.catalog.chunk_ids_by_file().values())
-    assert survivor.index.vectors.ids() == catalog_ids
-    assert {row["id"] for row in survivor.index.bm25_rows()} == catalog_ids
-    again = survivor.ingest()
-    assert (again.added, again.updated, again.unchanged) == (0, 0, 60)
 
 
 def test_vectors_missing_from_chroma_are_rebuilt(make_engine):
@@ -218,7 +188,8 @@ def test_an_interrupted_big_file_keeps_what_was_written_and_the_next_ingest_embe
         engine.ingest()
     assert len(engine.index.vectors.ids("big.txt")) == 30  # three pieces written before the kill
     assert "big.txt" not in engine.index.catalog.file_hashes()  # the catalog commit stays the commit point
-    assert engine.retrieve("delegation number 3", k=3) == []  # nothing the catalog does not vouch for
+    with pytest.raises(IndexNotReady):  # Chroma holds 30 chunks, but the catalog vouches for none yet
+        engine.retrieve("delegation number 3", k=3)
     monkeypatch.setattr(engine.index.embedder, "embed", inner)
     embedded = _spy_embed(monkeypatch, engine)
     report = engine.ingest()
@@ -255,3 +226,141 @@ def test_the_half_written_chunks_of_a_file_changed_or_deleted_meanwhile_are_remo
     assert engine.index.vectors.ids() == catalog_ids and len(catalog_ids) == 12
     assert {row["file"] for row in engine.index.vectors.rows().values()} == {"big.txt"}
     assert all("Vienna" in p.text for p in engine.retrieve("delegation met officials in Geneva", k=5))
+
+
+# --- kill -9 at named points (rag.hooks) -----------------------------------------------------------
+
+RAG = [sys.executable, "-m", "rag.cli"]
+INGEST_SCRIPT = """
+import sys
+import rag.index
+from rag.engine import Engine
+rag.index.EMBED_PIECE = int(sys.argv[3])
+report = Engine.open(corpus=sys.argv[1], index=sys.argv[2]).ingest()
+print("done", report.added, report.updated, report.chunks, flush=True)
+"""
+RGB = SHARED / "benchmarks" / "rgb" / "en_fact.json"
+PER_FILE = 25
+
+
+def _rgb_passages(count: int = 300) -> list[str]:
+    if not RGB.exists():
+        pytest.skip(f"{RGB} is missing (RAG_SHARED_DIR)")
+    rows = [json.loads(line) for line in RGB.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return list(dict.fromkeys(p for r in rows for p in r["positive"] + r["negative"] if p.strip()))[:count]
+
+
+def _rgb_files(passages: list[str]) -> dict[str, str]:
+    """The passages as JSON Lines files of PER_FILE articles each (every passage is one chunk)."""
+    return {
+        f"rgb{i // PER_FILE:02}.jsonl": "".join(json.dumps({"text": p}) + "\n" for p in passages[i : i + PER_FILE])
+        for i in range(0, len(passages), PER_FILE)
+    }
+
+
+def _ingest_paused_at(corpus, index, point: str, piece: int = 256) -> subprocess.Popen:
+    """An ingest in a new process, stopped at `point` (rag.hooks): it has printed that it is there."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", INGEST_SCRIPT, str(corpus), str(index), str(piece)], cwd=ROOT, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        env={**os.environ, "RAG_TEST_PAUSE_AT": point, "RAG_INGEST_BATCH_CHARS": "8000"},  # groups of ~2 files
+    )
+    for line in proc.stdout:
+        if line.startswith("rag-test-paused-at"):
+            return proc
+    proc.wait(timeout=60)
+    pytest.fail(f"the ingest ended (status {proc.returncode}) without reaching the point {point}")
+
+
+def _kill_9(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stdin.close()
+    proc.stdout.close()
+
+
+def _consistent(engine) -> set[str]:
+    catalog_ids = set().union(*engine.index.catalog.chunk_ids_by_file().values())
+    assert engine.index.vectors.ids() == catalog_ids
+    assert {row["id"] for row in engine.index.bm25_rows()} == catalog_ids
+    return catalog_ids
+
+
+def _reads_work_after_the_kill(engine, passages: list[str]) -> None:
+    """`rag ask` (a new process) and Engine.retrieve/ask work, also on the passages that Chroma holds
+    but the catalog does not vouch for, also with --source filters naming them."""
+    index = engine.index
+    vouched = set().union(*index.catalog.chunk_ids_by_file().values())
+    rows = index.vectors.rows()
+    unvouched = sorted({row["source"] for chunk_id, row in rows.items() if chunk_id not in vouched})
+    committed = sorted({row["source"] for chunk_id, row in rows.items() if chunk_id in vouched})
+    assert committed, "pick a point after at least one commit"
+    targets = (unvouched or committed)[:1] + committed[:1]
+    questions = []
+    for source in targets:
+        file, line = source.split("#")
+        text = json.loads((engine.settings.corpus / file).read_text().splitlines()[int(line) - 1])["text"]
+        questions.append(" ".join(text.split()[:12]))
+    ask = subprocess.run(
+        [*RAG, "--corpus", str(engine.settings.corpus), "--index", str(engine.settings.index), "ask",
+         "--source", targets[0], "--source", targets[-1], questions[0]],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert ask.returncode == 0 and "Traceback" not in ask.stderr, ask.stderr
+    for question in questions:
+        for filters in (None, {"source": targets[0]}, {"source": targets}):
+            for p in engine.retrieve(question, k=5, filters=filters):
+                assert p.text == engine.article(p.source)[p.start : p.end]
+        answer = engine.ask(question, filters={"source": targets})
+        assert all(c.quote == engine.article(c.source)[c.start : c.end] for c in answer.citations)
+
+
+@pytest.mark.parametrize("point, piece", [
+    ("embed:5", 8),  # four pieces of 8 written: one file committed, the next one half written
+    ("commit:3", 256),  # two files committed, the third one's chunks in Chroma but not in the catalog
+    ("bm25", 256),  # every file committed, the old BM25 index moved aside, the new one not in place
+])
+def test_kill_9_during_a_first_ingest_loses_nothing_written_and_the_next_ingest_repairs(make_engine, point, piece):
+    passages = _rgb_passages()
+    engine = make_engine(_rgb_files(passages))
+    corpus, index = engine.settings.corpus, engine.settings.index
+    engine.close()
+    _kill_9(_ingest_paused_at(corpus, index, point, piece))
+    survivor = make_engine()  # same folders
+    written = survivor.index.vectors.ids()
+    _reads_work_after_the_kill(survivor, passages)
+    report = survivor.ingest()
+    assert report.errors == [] and report.added + report.unchanged == len(_rgb_files(passages))
+    assert report.chunks == len(passages) - len(written)  # what was written before the kill is kept
+    assert len(_consistent(survivor)) == len(passages)
+    again = survivor.ingest()
+    assert (again.added, again.updated, again.chunks) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("point", [
+    "commit:2",  # the second changed file: its new chunks in Chroma, the catalog still has the old version
+    "update:1",  # the first changed file committed, its replaced chunks still in Chroma
+    "bm25",
+])
+def test_kill_9_during_an_update_of_changed_files_is_repaired(make_engine, point):
+    passages = _rgb_passages()
+    files = _rgb_files(passages)
+    engine = make_engine(files)
+    engine.ingest()
+    corpus, index = engine.settings.corpus, engine.settings.index
+    engine.close()
+    changed = sorted(files)[2:5]
+    for name in changed:  # every other article of three files gets a new last sentence
+        lines = [json.loads(line) for line in files[name].splitlines()]
+        for row in lines[::2]:
+            row["text"] += " Officials later corrected the figures."
+        (corpus / name).write_text("".join(json.dumps(row) + "\n" for row in lines))
+    _kill_9(_ingest_paused_at(corpus, index, point))
+    survivor = make_engine()
+    _reads_work_after_the_kill(survivor, passages)
+    report = survivor.ingest()
+    assert report.errors == [] and report.updated + report.unchanged == len(files) and report.added == 0
+    assert all("Officials later corrected" in survivor.article(f"{name}#1") for name in changed)
+    assert len(_consistent(survivor)) == len(passages)
+    again = survivor.ingest()
+    assert (again.updated, again.chunks) == (0, 0)
