@@ -523,6 +523,7 @@ class ModelStore:
                 except ModelCorrupt as damaged:
                     log.warning("%s; repairing", damaged)
                     report.repaired = True
+            _sidecar(final).unlink(missing_ok=True)  # describes a file that is gone or damaged
 
             # 1. every wheel in the cache (downloads first: a network failure shows before disk work)
             wheels: dict[int, Path] = {}
