@@ -3,10 +3,12 @@
 #   make test   set up (incl. test tools: chromium, llama.cpp server), run the whole test suite
 #   make eval   run the full evaluation suite and the release gate
 #   make bench  print ingest speed and ask latency
+#   make model  install llama.cpp's server and the local language model for answer mode local (SIZE=1.5b or 0.5b)
 VENV ?= .venv
+SIZE ?= 1.5b
 BIN := $(VENV)/bin
 
-.PHONY: setup setup-test run test eval bench clean
+.PHONY: setup setup-test run test eval bench model clean
 
 setup:
 	@bash scripts/setup.sh
@@ -28,6 +30,10 @@ eval: setup
 
 bench: setup
 	$(BIN)/rag bench
+
+model: setup
+	@bash scripts/install-llama-server.sh
+	$(BIN)/rag model install --size $(SIZE)
 
 clean:
 	rm -rf .rag .pytest_cache
