@@ -207,7 +207,17 @@ _instances = itertools.count(1)
 def _stop_all() -> None:
     for server in list(_live):
         with contextlib.suppress(Exception):
-            server.stop()
+            if server._lock.acquire(timeout=2):
+                try:
+                    server.stop()
+                finally:
+                    server._lock.release()
+            else:  # another thread holds it while the model loads: do not wait for that at exit
+                process = server._process
+                if process is not None and process.poll() is None:
+                    process.kill()
+                    process.wait(timeout=10)
+                server._remove_record()
 
 
 class LocalServer:

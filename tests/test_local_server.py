@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.local_server import LocalServer, LocalServerError, _pid_alive, server_missing
+from rag.local_server import LocalServer, LocalServerError, _pid_alive, local_llm_client, server_missing, shared_server
 from rag.model import MODELS, ModelCorrupt, ModelInstallError, ModelNotInstalled, ModelStore, default_wheel_cache
 from tests.paths import ROOT
 
@@ -130,6 +130,22 @@ def test_bigger_context_restarts_with_it(server):
     assert server.pid != old and server._ready_n_ctx == 3072 and answers(server.base_url)
     server.ensure(n_ctx=1024)  # smaller than what runs: kept
     assert server._ready_n_ctx == 3072
+
+
+def test_one_shared_server_per_process_from_settings(model_path):
+    settings = Settings(_env_file=None, model_dir=model_path.parent, local_model_size="0.5b", local_ctx=1024)
+    client = local_llm_client(settings, max_tokens=8)
+    server = shared_server(settings)
+    try:
+        assert shared_server(settings) is server and server.state == "ready"
+        assert (client.base_url, client.model) == (server.base_url, SPEC.alias)
+        assert client.complete([{"role": "user", "content": "Say hello."}]).strip()
+        pid = server.pid
+        local_llm_client(settings).close()
+        assert server.pid == pid  # reused, not restarted
+    finally:
+        client.close()
+        server.stop()
 
 
 def test_loading_state_then_ready_then_stopped(model_path, tmp_path):
