@@ -283,6 +283,9 @@ def test_cli_status_and_install_error(tmp_path):
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr
     assert not (tmp_path / "models" / MODELS["0.5b"].filename).exists()
     assert "install" in _rag("model", "--help", env=env).stdout
+    assert "--size {1.5b,0.5b}" in _rag("model", "install", "--help", env=env).stdout
+    assert "--json" in _rag("model", "status", "--help", env=env).stdout
+    assert "model" in _rag("--help", env=env).stdout
 
 
 # --- the real thing -------------------------------------------------------------------------------
