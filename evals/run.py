@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--gate", action="store_true", help="exit 1 listing every failed threshold")
     p.add_argument("--gate-file", type=Path, default=GATE_FILE, help="thresholds (default evals/gate.toml)")
-    p.add_argument("--mode", choices=["auto", "extractive", "llm"], help="answer mode (default: RAG_ANSWER_MODE or auto)")
+    p.add_argument("--mode", choices=["auto", "extractive", "local", "llm"], help="answer mode (default: RAG_ANSWER_MODE or auto)")
     p.add_argument("--qa", type=Path, default=qaset.DEFAULT_PATH, help="QA set (default evals/qa.jsonl)")
     p.add_argument("--split", choices=SPLIT_CHOICES, default="all",
                    help="which questions to run: test (the frozen held-out split), train, or all (default); applies to "

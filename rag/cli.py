@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the Answer as JSON (text, citations, refused, mode, passages)")
     p.add_argument("-k", type=int, default=None, help="passages to retrieve (default: RAG_TOP_K or 5)")
     p.add_argument("--source", action="append", default=[], help="only this article (repeatable)")
-    p.add_argument("--mode", choices=["auto", "extractive", "llm"], help="answer mode (default: RAG_ANSWER_MODE or auto)")
+    p.add_argument("--mode", choices=["auto", "extractive", "local", "llm"], help="answer mode (default: RAG_ANSWER_MODE or auto)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("bench", help="measure ingest speed and ask latency", description="Print ingest chunks/s (against the bare embedder) and ask latency percentiles, on the seeds or --corpus.")

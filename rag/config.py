@@ -45,7 +45,7 @@ class Settings(BaseSettings):
 
     # --- retrieval and answering ----------------------------------------------------------------
     top_k: int = Field(5, ge=1, le=50)
-    answer_mode: Literal["auto", "extractive", "llm"] = "auto"
+    answer_mode: Literal["auto", "extractive", "local", "llm"] = "auto"
     max_question_chars: int = Field(1000, ge=10)
     answer_threshold: float | None = Field(
         None, ge=0, le=1,
@@ -104,12 +104,22 @@ class Settings(BaseSettings):
     def llm_configured(self) -> bool:
         return bool(self.openai_base_url and self.llm_model)
 
-    def resolved_answer_mode(self, mode: str | None = None) -> Literal["extractive", "llm"]:
+    def local_model_installed(self) -> bool:
+        """Is the local model of `local_model_size` installed (`rag model install`)? A file check
+        only: its sha256 is verified before the server loads it (rag.model.verify)."""
+        from rag.model import ModelStore, get_spec
+
+        return ModelStore.from_settings(self).path(get_spec(self.local_model_size)).is_file()
+
+    def resolved_answer_mode(self, mode: str | None = None) -> Literal["extractive", "local", "llm"]:
         """The mode that answers: `mode` (a per-question override) or RAG_ANSWER_MODE, where `auto`
-        means llm when a model endpoint is configured, else extractive."""
+        means llm when a model endpoint is configured, else local when the local model is installed,
+        else extractive."""
         mode = mode or self.answer_mode
-        if mode not in ("auto", "extractive", "llm"):
-            raise ValueError(f"unknown answer mode {mode!r} (use auto, extractive or llm)")
+        if mode not in ("auto", "extractive", "local", "llm"):
+            raise ValueError(f"unknown answer mode {mode!r} (use auto, extractive, local or llm)")
         if mode == "auto":
-            return "llm" if self.llm_configured() else "extractive"
+            if self.llm_configured():
+                return "llm"
+            return "local" if self.local_model_installed() else "extractive"
         return mode  # type: ignore[return-value]

@@ -20,12 +20,12 @@ from rag.answering import Answerer, Reply, WithFallback
 from rag.condense import Condensed, condense
 from rag.config import Settings
 from rag.embeddings import CachedEmbedder, Embedder, make_embedder
-from rag.errors import IndexNotReady, InvalidQuestion, UnknownSource
+from rag.errors import IndexNotReady, InvalidQuestion, NewsragError, UnknownSource
 from rag.extractive import ExtractiveAnswerer
 from rag.generative import GenerativeAnswerer
 from rag.index import Index
 from rag.ingest import Progress, ingest
-from rag.llm import LLMClient, LLMError
+from rag.llm import LLMClient
 from rag.prompts import fallback_notice
 from rag.retrieval import HybridRetriever
 from rag.schema import Answer, ArticleInfo, IngestReport, Passage
@@ -114,7 +114,7 @@ class Engine:
         mode: str | None = None,
     ) -> Answer:
         """Answer from the indexed articles; every citation quotes an exact article span.
-        `mode` ("auto", "extractive", "llm") overrides RAG_ANSWER_MODE for this question."""
+        `mode` ("auto", "extractive", "local", "llm") overrides RAG_ANSWER_MODE for this question."""
         answer: Answer | None = None
         for event in self.stream(question, history, k, filters, mode=mode):
             if isinstance(event, Answer):
@@ -133,15 +133,17 @@ class Engine:
     ) -> Iterator[str | Answer]:
         """Text deltas as the answer is produced, then the final `Answer` (always last).
 
-        `mode` ("auto", "extractive", "llm") overrides RAG_ANSWER_MODE for this question. In llm mode
-        the model's citations are verified as it streams (rag.citations); if the endpoint fails, the
-        answer is extractive with a notice. The deltas always concatenate to `Answer.text`."""
+        `mode` ("auto", "extractive", "local", "llm") overrides RAG_ANSWER_MODE for this question. In
+        llm and local mode the model's citations are verified as it streams (rag.citations); if the
+        model fails (or cannot start), the answer is extractive with a notice. The deltas always
+        concatenate to `Answer.text`."""
         question = self._check_question(question)
+        wanted = self.settings.resolved_answer_mode(mode)
         client, notice = None, ""
-        if self.settings.resolved_answer_mode(mode) == "llm":
+        if wanted in ("llm", "local"):
             try:
-                client = LLMClient.from_settings(self.settings)
-            except LLMError as error:  # e.g. llm asked for but no endpoint configured
+                client = self._model_client(wanted)
+            except NewsragError as error:  # no endpoint configured, model not installed or corrupt...
                 notice = fallback_notice(str(error))
         try:
             condensed = self._standalone(question, history or [], client)
@@ -150,7 +152,7 @@ class Engine:
             if condensed.error:  # the endpoint just failed: do not wait for it a second time
                 notice = fallback_notice(condensed.error)
             elif client is not None:
-                answerer = WithFallback(GenerativeAnswerer(client, self._term_weights()), answerer)
+                answerer = WithFallback(GenerativeAnswerer(client, self._term_weights(), mode=wanted), answerer)
             for event in answerer.stream(question, passages, condensed.question):
                 if isinstance(event, Reply):
                     yield Answer(
@@ -164,7 +166,27 @@ class Engine:
             if client is not None:
                 client.close()
 
+    def model_state(self, mode: str | None = None) -> str:
+        """What the model of `mode` is doing, for a status line: "" for extractive and llm; for local
+        "not installed", "stopped", "loading" or "ready"."""
+        if self.settings.resolved_answer_mode(mode) != "local":
+            return ""
+        if not self.settings.local_model_installed():
+            return "not installed"
+        from rag.local_server import shared_server
+
+        return shared_server(self.settings).state
+
     # --- helpers --------------------------------------------------------------------------------
+    def _model_client(self, mode: str) -> LLMClient:
+        """A client for the configured endpoint (llm) or for newsrag's own llama.cpp server (local),
+        which is started, after its model file is verified, if it is not running yet."""
+        if mode == "llm":
+            return LLMClient.from_settings(self.settings)
+        from rag.local_server import local_llm_client
+
+        return local_llm_client(self.settings)
+
     def _check_question(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
             raise InvalidQuestion("the question is empty: type a question about the articles")

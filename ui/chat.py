@@ -19,7 +19,7 @@ from ui.uploads import SavedUploads, save_uploads
 
 log = logging.getLogger("newsrag.ui")
 
-MODES = ("auto", "extractive", "llm")
+MODES = ("auto", "extractive", "local", "llm")
 TITLE_CHARS = 90  # an untitled article is listed by its opening words, cut here
 UNEXPECTED = "Something went wrong while answering ({kind}). The details are in the server log."
 
@@ -38,18 +38,24 @@ def filters_for(sources: Sequence[str] | None) -> dict[str, Any] | None:
 
 
 def resolved_mode(engine: Engine, mode: str | None) -> str:
-    """What `auto` means right now: llm when a model endpoint is configured."""
+    """What `auto` means right now: llm with a model endpoint, else local with an installed model."""
     return engine.settings.resolved_answer_mode(mode)
 
 
 def model_label(engine: Engine, mode: str | None) -> str:
     """The model in use, for the header and the settings panel (never shows the key)."""
-    if resolved_mode(engine, mode) == "llm":
-        s = engine.settings
+    resolved = resolved_mode(engine, mode)
+    s = engine.settings
+    if resolved == "llm":
         if not s.llm_configured():
             return "llm: no endpoint configured"
         return f"llm: {s.llm_model} @ {urlsplit(s.openai_base_url or '').netloc}"
+    if resolved == "local":
+        return f"local: Qwen2.5 {s.local_model_size} on this machine ({engine.model_state(mode)})"
     return "extractive (no model)"
+
+
+LOADING = "Starting the local model: the first answer takes longer while it loads."
 
 
 def answer_into(
@@ -65,6 +71,9 @@ def answer_into(
     they come; the final Answer only adds citations and flags (if nothing was streamed, its text is
     used). Errors end the turn with a message, never an exception."""
     try:
+        if engine.model_state(mode or None) in ("stopped", "loading"):
+            turn.notice = LOADING  # the first local answer waits for the model: say so, not a frozen page
+            yield turn
         for event in engine.stream(turn.question, past, k, filters_for(sources), mode=mode or None):
             if isinstance(event, Answer):
                 _finish(turn, event)

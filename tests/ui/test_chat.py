@@ -17,6 +17,9 @@ class ScriptedEngine:
         self.events, self.error, self.calls = list(events), error, []
         self.settings = SimpleNamespace(answer_mode="auto", llm_configured=lambda: False)
 
+    def model_state(self, mode=None):
+        return ""
+
     def stream(self, question, history=None, k=None, filters=None, *, mode=None):
         self.calls.append(dict(question=question, history=history, k=k, filters=filters, mode=mode))
         if self.error:
