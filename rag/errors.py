@@ -29,3 +29,8 @@ class DocumentError(NewsragError, ValueError):
 
 class LLMError(NewsragError, RuntimeError):
     """The model endpoint failed; the message is one user-facing line."""
+
+
+class IndexBusy(NewsragError, RuntimeError):
+    """Another process has the index open in a way that excludes this use (rag.lock): the message
+    names it and says how to share an index between processes."""

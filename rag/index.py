@@ -17,6 +17,8 @@ whenever its recorded generation differs from the catalog's.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from rag.catalog import Catalog
 from rag.chunking import CHUNKER_VERSION, chunk_article
 from rag.config import Settings
 from rag.embeddings import Embedder
+from rag.errors import IndexBusy
+from rag.lock import IndexLock
 from rag.schema import Article, Chunk, Passage
 from rag.stores import Filters, TermStore, VectorStore
 
@@ -50,15 +54,27 @@ class _Plan:
 
 
 class Index:
-    """Chroma + BM25 + catalog under one directory. Not process-safe: one writer per directory."""
+    """Chroma + BM25 + catalog under one directory.
+
+    One process writes an embedded index, or any number read it (rag.lock): an open Index holds the
+    folder's lock shared, and writing (`writing()`) takes it exclusive; either raises IndexBusy, naming
+    the other process, instead of letting two processes' Chroma states drift apart. With a Chroma
+    server (RAG_CHROMA_HOST) readers take no lock: they follow the catalog's generation (articles,
+    BM25; Engine's term weights), and the vectors are the server's."""
 
     def __init__(self, settings: Settings, embedder: Embedder):
         self.settings = settings
         self.embedder = embedder
         self.dir = Path(settings.index)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(self.dir / "catalog.sqlite")
-        self.vectors = VectorStore.open(self.dir / "chroma", settings.collection, settings.chroma_host, settings.chroma_port)
+        self.lock = IndexLock(self.dir, server_mode=bool(settings.chroma_host))
+        self.lock.shared()  # before Chroma loads anything from disk
+        try:
+            self.catalog = Catalog(self.dir / "catalog.sqlite")
+            self.vectors = VectorStore.open(self.dir / "chroma", settings.collection, settings.chroma_host, settings.chroma_port)
+        except BaseException:
+            self.lock.release_shared()
+            raise
         self.terms = TermStore(self.dir / "bm25")
         self._articles: dict[str, str] = {}  # cleaned texts, valid for one catalog generation
         self._articles_generation = -1
@@ -75,6 +91,12 @@ class Index:
     def built_differently(self) -> bool:
         built_with = self.catalog.get_state("fingerprint")
         return bool(built_with) and built_with != self.fingerprint()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the index exclusively while writing it (IndexBusy if another process has it open)."""
+        with self.lock.exclusive():
+            yield
 
     def reset(self) -> None:
         """Forget everything (used when the fingerprint changed)."""
@@ -196,10 +218,12 @@ class Index:
         return self.catalog.chunk_count()
 
     def close(self) -> None:
-        """Close the catalog and the Chroma client: a later Index on this folder reads Chroma anew from
-        disk (Chroma keeps one in-memory state per folder and process until its last client closes)."""
+        """Close the catalog and the Chroma client, and release the lock: a later Index on this folder
+        reads Chroma anew from disk (Chroma keeps one in-memory state per folder and process until its
+        last client closes)."""
         self.catalog.close()
         self.vectors.close()
+        self.lock.release_shared()
 
     def vector_search(self, embedding: list[float], depth: int, filters: Filters | None = None) -> list[Passage]:
         return self.vectors.search(embedding, depth, filters)
@@ -220,5 +244,9 @@ class Index:
         may have changed the catalog): queries cost one SQLite read for the check, no file I/O."""
         generation = str(self.catalog.generation)
         if not self.terms.holds(generation):
-            self.terms.build(self.catalog.chunks(), generation)
+            try:
+                with self.lock.exclusive():  # persisted for every process, if no other one has the index open
+                    self.terms.build(self.catalog.chunks(), generation)
+            except IndexBusy:  # other readers (or a writer, with a Chroma server): for this process only
+                self.terms.build(self.catalog.chunks(), generation, persist=False)
         return generation

@@ -72,6 +72,13 @@ def ingest(index: Index, root: Path, paths: list[Path] | None = None, *,
     root = Path(root)
     if not root.is_dir():
         raise CorpusNotFound(f"corpus folder {root} does not exist: create it or set RAG_CORPUS / --corpus")
+    with index.writing():  # IndexBusy if another process has the index open (rag.lock)
+        report = _sync(index, root, paths, batch_chars, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _sync(index: Index, root: Path, paths: list[Path] | None, batch_chars: int, progress: Progress | None) -> IngestReport:
     if index.built_differently():
         index.reset()  # another embedder or chunking: nothing stored can be reused
     files = documents.discover(root, paths)
@@ -100,5 +107,4 @@ def ingest(index: Index, root: Path, paths: list[Path] | None = None, *,
             run.report.removed += 1
         index.drop_pending(keep=seen)
     index.refresh_bm25()
-    run.report.seconds = time.perf_counter() - started
     return run.report

@@ -187,25 +187,31 @@ class TermStore:
         """Is the index (loaded, or on disk) the one built from this catalog generation?"""
         return self._generation == generation or self.generation() == generation
 
-    def build(self, chunks: Iterable[tuple[Chunk, str]], generation: str) -> None:
+    def build(self, chunks: Iterable[tuple[Chunk, str]], generation: str, persist: bool = True) -> None:
         """Index (chunk, file) pairs. An empty corpus leaves only the generation marker.
 
         Written beside the index under a name of its own, then swapped in by two renames; a kill
         between them leaves no index, which reads take for an index of no generation (rebuilt). Left
-        over folders of a killed build are removed by the next one."""
+        over folders of a killed build are removed by the next one. `persist=False` keeps the index in
+        this object only (a reader that may not write the folder: rag.lock)."""
         import bm25s
 
         pairs = list(chunks)
+        bm25 = None
+        rows = [{"id": c.id, "text": c.text, **row_metadata(c, file)} for c, file in pairs]
+        if pairs:
+            bm25 = bm25s.BM25()
+            bm25.index(bm25_tokenize([c.text for c, _ in pairs]), show_progress=False)
+        if not persist:
+            self._bm25, self._rows, self._generation = bm25, rows, generation
+            return
         for leftover in self.dir.parent.glob(f"{self.dir.name}.*-*"):  # .tmp-* and .old-* of a killed build
             shutil.rmtree(leftover, ignore_errors=True)
         unique = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         tmp = self.dir.with_name(f"{self.dir.name}.tmp-{unique}")
         tmp.mkdir(parents=True)
-        if pairs:
-            bm25 = bm25s.BM25()
-            bm25.index(bm25_tokenize([c.text for c, _ in pairs]), show_progress=False)
+        if bm25 is not None:
             bm25.save(str(tmp))
-            rows = [{"id": c.id, "text": c.text, **row_metadata(c, file)} for c, file in pairs]
             (tmp / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
         (tmp / "generation").write_text(generation)
         old = self.dir.with_name(f"{self.dir.name}.old-{unique}")

@@ -364,3 +364,112 @@ def test_kill_9_during_an_update_of_changed_files_is_repaired(make_engine, point
     assert len(_consistent(survivor)) == len(passages)
     again = survivor.ingest()
     assert (again.updated, again.chunks) == (0, 0)
+
+
+# --- one process owns an embedded index (rag.lock) -------------------------------------------------
+
+SERVE_SCRIPT = """
+import json, sys
+from rag.engine import Engine
+engine = Engine.open(corpus=sys.argv[1], index=sys.argv[2])
+print("ready", flush=True)
+for line in sys.stdin:
+    try:
+        found = [[p.source, p.text] for p in engine.retrieve(line.strip(), k=3)]
+    except Exception as error:
+        found = {"error": f"{type(error).__name__}: {error}"}
+    print(json.dumps(found), flush=True)
+"""
+
+
+class _Serving:
+    """A long-lived engine in another process (as `rag ui` is): it retrieves each line sent to it."""
+
+    def __init__(self, corpus, index, env=None):
+        self.proc = subprocess.Popen([sys.executable, "-c", SERVE_SCRIPT, str(corpus), str(index)], cwd=ROOT,
+                                     text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        assert self.proc.stdout.readline() == "ready\n"
+
+    def retrieve(self, question: str):
+        self.proc.stdin.write(question + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def stop(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+        self.proc.stdout.close()
+
+
+def _rag(engine_or_dirs, *args, env=None):
+    corpus, index = engine_or_dirs
+    return subprocess.run([*RAG, "--corpus", str(corpus), "--index", str(index), *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300, env=env)
+
+
+def test_a_second_process_cannot_write_an_index_that_a_serving_engine_has_open(make_engine):
+    engine = make_engine(ARTICLES)
+    engine.ingest()
+    dirs = (engine.settings.corpus, engine.settings.index)
+    engine.close()
+    serving = _Serving(*dirs)
+    try:
+        before = serving.retrieve("Where did Blinken meet Lavrov?")
+        assert before[0][0] == "a.txt"
+        corpus = dirs[0]
+        (corpus / "a.txt").write_text("Blinken met Lavrov in Vienna on Monday, officials said.")
+        (corpus / "b.txt").unlink()
+        (corpus / "d.txt").write_text("Germany said Nord Stream 2 would not go ahead if Russia invaded.")
+        writer = _rag(dirs, "ingest", "-q")
+        assert writer.returncode == 2, writer.stdout + writer.stderr
+        message = writer.stderr.strip()
+        assert "\n" not in message and "Traceback" not in message
+        assert f"pid {serving.proc.pid}" in message and "RAG_CHROMA_HOST" in message
+        reader = _rag(dirs, "ask", "Where did Blinken meet Lavrov?")  # readers share the index
+        assert reader.returncode == 0 and "Geneva" in reader.stdout, reader.stderr
+        after = serving.retrieve("Where did Blinken meet Lavrov?")  # nothing changed under it
+        assert after == before
+        assert all("error" not in serving.retrieve(q) for q in ("troops near the border", "Nord Stream 2"))
+    finally:
+        serving.stop()
+    assert _rag(dirs, "ingest", "-q").returncode == 0  # once it is closed, the writer may
+    serving = _Serving(*dirs)
+    try:
+        assert "Vienna" in serving.retrieve("Where did Blinken meet Lavrov?")[0][1]
+        assert serving.retrieve("Nord Stream 2 Germany")[0][0] == "d.txt"
+        assert all(source != "b.txt" for source, _ in serving.retrieve("troops near the border"))
+    finally:
+        serving.stop()
+
+
+def test_no_process_opens_an_index_while_another_one_writes_it(make_engine):
+    engine = make_engine(ARTICLES)
+    dirs = (engine.settings.corpus, engine.settings.index)
+    engine.ingest()
+    engine.close()
+    (dirs[0] / "a.txt").write_text("Blinken met Lavrov in Vienna on Monday, officials said.")
+    writer = _ingest_paused_at(*dirs, "commit")
+    try:
+        reader = _rag(dirs, "ask", "Where did Blinken meet Lavrov?")
+        assert reader.returncode == 2 and "Traceback" not in reader.stderr
+        assert f"pid {writer.pid}" in reader.stderr and "is writing" in reader.stderr
+        from rag.errors import IndexBusy
+
+        with pytest.raises(IndexBusy, match=f"pid {writer.pid}"):
+            make_engine()  # same folders: a long-lived reader is refused as well
+    finally:
+        writer.stdin.close()  # let it finish
+        assert writer.stdout.read().startswith("done 0 1")
+        writer.wait(timeout=60)
+        writer.stdout.close()
+    reader = _rag(dirs, "ask", "Where did Blinken meet Lavrov?")
+    assert reader.returncode == 0 and "Vienna" in reader.stdout
+
+
+def test_engines_of_one_process_share_its_lock(make_engine):
+    writer = make_engine(ARTICLES)
+    reader = make_engine()  # same folders, same process: no refusal
+    writer.ingest()
+    assert reader.retrieve("Where did Blinken meet Lavrov?", k=1)[0].source == "a.txt"
+    writer.close()
+    assert reader.retrieve("troops near the border", k=1)[0].source == "b.txt"
