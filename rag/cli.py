@@ -51,12 +51,15 @@ def _format_answer(answer) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.engine import check_question
+
     engine = _engine(args)
+    question = check_question(args.question, engine.settings.max_question_chars)  # before any ingest
     if engine.chunk_count() == 0:
         print(f"rag: the index is empty; ingesting {engine.settings.corpus} first", file=sys.stderr)
         engine.ingest()
     filters = {"source": args.source if len(args.source) > 1 else args.source[0]} if args.source else None
-    answer = engine.ask(args.question, k=args.k, filters=filters)
+    answer = engine.ask(question, k=args.k, filters=filters)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -11,7 +11,9 @@ True
 
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,45 @@ from rag.stores import Filters
 from rag.terms import TermWeights
 
 History = list[tuple[str, str]]  # [("user", "..."), ("assistant", "...")]
+
+# Terminal escape sequences (ESC [ ... or the one-character CSI) and control characters other than
+# white space: no question means them; a terminal or a pasted log can put them in.
+_ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+
+
+def check_question(question: object, limit: int) -> str:
+    """The question as newsrag answers it, or InvalidQuestion: one line that never quotes the question.
+
+    Refused: anything but a str; text that is not valid Unicode (a byte of a command line that is not
+    UTF-8 arrives as a lone surrogate, and so can a string built through the API); a question with
+    nothing but white space, terminal escape sequences and control characters (NUL included); a
+    question longer than `limit` characters. Control characters inside a question become spaces.
+
+    >>> check_question("  Where\\x00 is Geneva? ", 1000)
+    'Where  is Geneva?'
+    """
+    if question is None:
+        question = ""
+    if not isinstance(question, str):
+        raise InvalidQuestion(f"the question must be text, not {type(question).__name__}")
+    surrogate = next((i for i, ch in enumerate(question) if "\ud800" <= ch <= "\udfff"), None)
+    if surrogate is not None:
+        raise InvalidQuestion(
+            f"the question is not valid text: character {surrogate + 1} is a byte that is not UTF-8 or a lone "
+            "surrogate; type the question again"
+        )
+    if not question.strip():
+        raise InvalidQuestion("the question is empty: type a question about the articles")
+    question = _ESCAPES.sub(" ", question)
+    question = "".join(" " if unicodedata.category(ch) == "Cc" and not ch.isspace() else ch for ch in question)
+    question = question.strip()
+    if not question:
+        raise InvalidQuestion("the question is only control characters: type a question about the articles")
+    if len(question) > limit:
+        raise InvalidQuestion(
+            f"the question is {len(question)} characters long; the limit is {limit} (RAG_MAX_QUESTION_CHARS)"
+        )
+    return question
 
 
 class Engine:
@@ -188,15 +229,7 @@ class Engine:
         return local_llm_client(self.settings)
 
     def _check_question(self, question: str) -> str:
-        if not isinstance(question, str) or not question.strip():
-            raise InvalidQuestion("the question is empty: type a question about the articles")
-        question = question.strip()
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            raise InvalidQuestion(
-                f"the question is {len(question)} characters long; the limit is {limit} (RAG_MAX_QUESTION_CHARS)"
-            )
-        return question
+        return check_question(question, self.settings.max_question_chars)
 
     def _standalone(self, question: str, history: History, client: LLMClient | None = None) -> Condensed:
         """The question to retrieve with: a follow-up is condensed with the history (rag.condense),

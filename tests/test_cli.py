@@ -58,6 +58,17 @@ def test_bad_input_is_one_line_and_status_2(cli_dirs, args, message):
     assert message in proc.stderr and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("question, message", [
+    (b"Where did Blinken \xff meet Lavrov?", b"not valid text"),  # not UTF-8: argv decodes it to a lone surrogate
+    (b"\x01\x02\x1b\x7f", b"control characters"),
+])
+def test_hostile_questions_are_one_line_and_status_2(cli_dirs, question, message):
+    run(*cli_dirs, "ingest", "-q")
+    proc = subprocess.run([*RAG, *cli_dirs, "ask", question], capture_output=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and proc.stderr.count(b"\n") == 1 and b"Traceback" not in proc.stderr
+
+
 @pytest.mark.parametrize("command", [[], ["ingest"], ["ask"], ["bench"], ["ui"], ["eval"]])
 def test_every_command_has_help(command):
     out = run(*command, "--help").stdout

@@ -30,6 +30,30 @@ def test_empty_questions_are_rejected(seeds_engine, question):
         seeds_engine.ask(question)
 
 
+@pytest.mark.parametrize("question, message", [
+    ("Where did Blinken \udcff meet Lavrov?", "not valid text"),  # a lone surrogate (an undecodable byte)
+    ("\ud83d", "not valid text"),
+    ("\x00", "control characters"),
+    ("\x00\x01\x07\x1b[2J\x7f", "control characters"),
+    ("\u0085\u009b", "control characters"),
+])
+def test_hostile_questions_are_one_clear_error(seeds_engine, question, message):
+    for call in (seeds_engine.ask, seeds_engine.retrieve, lambda q: list(seeds_engine.stream(q))):
+        with pytest.raises(InvalidQuestion, match=message) as caught:
+            call(question)
+        assert "\n" not in str(caught.value) and str(caught.value).encode("utf-8")  # printable, one line
+
+
+def test_control_characters_inside_a_question_are_ignored(seeds_engine):
+    answer = seeds_engine.ask("Where did\x00 Blinken\x07 meet Lavrov?")
+    assert answer.question == "Where did  Blinken  meet Lavrov?" and any("Geneva" in c.quote for c in answer.citations)
+
+
+def test_a_non_string_question_is_invalid(seeds_engine):
+    with pytest.raises(InvalidQuestion):
+        seeds_engine.ask(b"Where did Blinken meet Lavrov?")
+
+
 def test_too_long_question_is_rejected_with_the_limit(seeds_engine):
     with pytest.raises(InvalidQuestion, match="limit is 1000"):
         seeds_engine.ask("why " * 400)
