@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     collection: str = Field("newsrag", description="Chroma collection name")
     chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded on disk")
     chroma_port: int = Field(8000, ge=1, le=65535)
+    follow_outside_links: bool = Field(
+        False, description="read files that symbolic links in the corpus point to outside it (default: skip them)"
+    )
 
     # --- splitting and embedding ----------------------------------------------------------------
     chunk_chars: int = Field(500, ge=100, le=8000, description="target chunk size in characters")

@@ -11,9 +11,11 @@ bio and a trailing related-links list), never words inside a sentence: body text
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,10 +29,19 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 # --- finding files --------------------------------------------------------------------------------
 
 
-def discover(root: Path, paths: Iterable[Path] | None = None) -> list[Path]:
+def discover(
+    root: Path, paths: Iterable[Path] | None = None, *, follow_outside_links: bool = False,
+    skipped: list[tuple[str, str]] | None = None,
+) -> list[Path]:
     """Files to ingest under `root`: recursive, sorted, hidden files and folders skipped, only
     SUPPORTED_SUFFIXES. With `paths`, only those files/folders (relative ones are tried against the
-    working directory, then against root); each must lie inside root."""
+    working directory, then against root); each must lie inside root.
+
+    Only regular files whose real path is inside root are read, unless `follow_outside_links`
+    (RAG_FOLLOW_OUTSIDE_LINKS): a symbolic link out of the corpus (say to /etc/passwd) would otherwise
+    make that file answerable. Links to folders are not walked. Each entry passed over for one of
+    these reasons, or because it is a symlink loop, a broken link or not a regular file, is appended
+    to `skipped` as (source name, reason), sorted; none of them stops the walk."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(
@@ -38,32 +49,69 @@ def discover(root: Path, paths: Iterable[Path] | None = None) -> list[Path]:
             "or point RAG_CORPUS at your articles folder)"
         )
     root = Path(os.path.abspath(root))  # absolute, but symlinks kept: a linked-in file keeps its name
+    real_root = os.path.realpath(root)
     found: set[Path] = set()
+    passed: list[tuple[str, str]] = []
+
+    def consider(path: Path) -> None:
+        problem = _unreadable(path, real_root, follow_outside_links)
+        if problem:
+            passed.append((source_name(path, root), problem))
+        else:
+            found.add(path)
+
     for given in [root] if paths is None else [Path(p) for p in paths]:
-        path = Path(os.path.abspath(given if given.is_absolute() or given.exists() else root / given))
-        if not path.exists():
+        path = Path(os.path.abspath(given if given.is_absolute() or os.path.lexists(given) else root / given))
+        if not os.path.lexists(path):
             raise FileNotFoundError(f"no such file or folder: {given}")
         if _relative(path, root) is None:
             raise DocumentError(f"{given} is outside the corpus folder {root}")
-        if path.is_file():  # named explicitly: hidden is fine, but the type must be supported
+        if path != root and (path.is_symlink() or not path.is_dir()):  # named explicitly: hidden is fine
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 raise DocumentError(f"{given}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
-            found.add(path)
+            consider(path)
             continue
-        for folder, dirs, files in os.walk(path):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]  # prune .git, .rag, ...
-            found.update(Path(folder, f) for f in files
-                         if not f.startswith(".") and Path(f).suffix.lower() in SUPPORTED_SUFFIXES)
+        for folder, dirs, files in os.walk(path):  # never follows links to folders
+            for d in dirs:
+                if not d.startswith(".") and os.path.islink(os.path.join(folder, d)):
+                    passed.append((source_name(Path(folder, d), root), _LINKED_FOLDER))
+            dirs[:] = [d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(folder, d))]
+            for f in files:
+                if not f.startswith(".") and Path(f).suffix.lower() in SUPPORTED_SUFFIXES:
+                    consider(Path(folder, f))
+    if skipped is not None:
+        skipped.extend(sorted(passed))
     return sorted(found, key=lambda p: source_name(p, root))
 
 
-def _relative(path: Path, root: Path) -> str | None:
-    for p, r in ((os.path.abspath(path), os.path.abspath(root)), (Path(path).resolve(), Path(root).resolve())):
-        try:
-            return Path(p).relative_to(r).as_posix()
-        except ValueError:
-            continue
+_LINKED_FOLDER = "a link to a folder: not followed (link the files themselves, or copy the folder in)"
+
+
+def _unreadable(path: Path, real_root: str, follow_outside_links: bool) -> str | None:
+    """Why `path` is not read (None: it is read)."""
+    try:
+        real = os.path.realpath(path, strict=True)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "a symlink loop: not read"
+        return "a broken link: its target does not exist"
+    if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)) and not follow_outside_links:
+        return (f"a link to {real}, outside the corpus folder: not read "
+                "(set RAG_FOLLOW_OUTSIDE_LINKS=true to read files linked from elsewhere)")
+    if not stat.S_ISREG(os.stat(real).st_mode):
+        return "not a regular file (a device, pipe or socket): not read"
     return None
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        pass
+    try:  # e.g. a root given through a symlink and a path given by its real location
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+        return None
 
 
 def source_name(path: Path, root: Path) -> str:

@@ -102,11 +102,14 @@ class Engine:
     def ingest(self, paths: list[str | Path] | None = None, progress: Progress | None = None) -> IngestReport:
         """Bring the index in line with the corpus (rag.ingest): new files are added, changed files
         replaced, deleted files removed (only when no `paths` are given), unchanged files cost a hash.
-        Unreadable files are reported in `errors` and leave what was indexed before untouched."""
+        Unreadable files are reported in `errors` and leave what was indexed before untouched. Links
+        that loop, are broken or lead out of the corpus (unless RAG_FOLLOW_OUTSIDE_LINKS) are reported
+        there too, and not read."""
         with self._lock:
             return ingest(
                 self.index, Path(self.settings.corpus), [Path(p) for p in paths] if paths else None,
                 batch_chars=self.settings.ingest_batch_chars, progress=progress,
+                follow_outside_links=self.settings.follow_outside_links,
             )
 
     # --- reading --------------------------------------------------------------------------------

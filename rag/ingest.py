@@ -65,25 +65,30 @@ class _Run:
         self.pending, self.pending_chars = [], 0
 
 
-def ingest(index: Index, root: Path, paths: list[Path] | None = None, *,
-           batch_chars: int = 200_000, progress: Progress | None = None) -> IngestReport:
-    """Index the files of corpus folder `root` (or only `paths` inside it) into `index`."""
+def ingest(index: Index, root: Path, paths: list[Path] | None = None, *, batch_chars: int = 200_000,
+           progress: Progress | None = None, follow_outside_links: bool = False) -> IngestReport:
+    """Index the files of corpus folder `root` (or only `paths` inside it) into `index`. Links that
+    loop, are broken or lead out of the corpus (unless `follow_outside_links`) are reported in
+    `errors` and not read (rag.documents.discover)."""
     started = time.perf_counter()
     root = Path(root)
     if not root.is_dir():
         raise CorpusNotFound(f"corpus folder {root} does not exist: create it or set RAG_CORPUS / --corpus")
     with index.writing():  # IndexBusy if another process has the index open (rag.lock)
-        report = _sync(index, root, paths, batch_chars, progress)
+        report = _sync(index, root, paths, batch_chars, progress, follow_outside_links)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _sync(index: Index, root: Path, paths: list[Path] | None, batch_chars: int, progress: Progress | None) -> IngestReport:
+def _sync(index: Index, root: Path, paths: list[Path] | None, batch_chars: int, progress: Progress | None,
+          follow_outside_links: bool) -> IngestReport:
     if index.built_differently():
         index.reset()  # another embedder or chunking: nothing stored can be reused
-    files = documents.discover(root, paths)
+    skipped: list[tuple[str, str]] = []
+    files = documents.discover(root, paths, follow_outside_links=follow_outside_links, skipped=skipped)
     redo = index.reconcile()
     run = _Run(index, len(files), batch_chars, progress)
+    run.report.errors.extend(skipped)  # not "seen": an indexed file that became such a link is removed
     seen: set[str] = set()
     for path in files:
         name = documents.source_name(path, root)

@@ -350,10 +350,52 @@ def test_source_name_is_posix_relative(tmp_path: Path):
 
 
 def test_symlinked_file_keeps_its_name_in_the_corpus(tmp_path: Path):
-    outside = write(tmp_path / "store", "real.txt", BODY_A)
+    inside = write(tmp_path / "corpus", "store/real.txt", BODY_A)
+    (tmp_path / "corpus" / "linked.txt").symlink_to(inside)
+    outside = write(tmp_path / "elsewhere", "far.txt", BODY_B)
+    (tmp_path / "corpus" / "far.txt").symlink_to(outside)
     corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "linked.txt").symlink_to(outside)
-    [path] = discover(corpus)
-    assert source_name(path, corpus) == "linked.txt"
-    assert load_file(path, corpus)[0].source == "linked.txt"
+    paths = discover(corpus, follow_outside_links=True)
+    assert [source_name(p, corpus) for p in paths] == ["far.txt", "linked.txt", "store/real.txt"]
+    assert load_file(paths[1], corpus)[0].source == "linked.txt"
+
+
+def test_a_symlink_loop_is_one_skipped_entry_not_an_abort(tmp_path: Path):
+    write(tmp_path, "a.txt", BODY_A)
+    (tmp_path / "self.txt").symlink_to("self.txt")
+    (tmp_path / "x.txt").symlink_to("y.txt")
+    (tmp_path / "y.txt").symlink_to("x.txt")
+    skipped: list[tuple[str, str]] = []
+    assert [source_name(p, tmp_path) for p in discover(tmp_path, skipped=skipped)] == ["a.txt"]
+    assert [name for name, _ in skipped] == ["self.txt", "x.txt", "y.txt"]
+    assert all("symlink loop" in reason for _, reason in skipped)
+    assert source_name(tmp_path / "x.txt", tmp_path) == "x.txt"  # naming a looping link never resolves it
+
+
+def test_a_link_to_a_file_outside_the_corpus_is_not_read_unless_allowed(tmp_path: Path):
+    secret = write(tmp_path / "elsewhere", "secret.txt", "The launch code is 0000.")
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", BODY_A)
+    (corpus / "pw.txt").symlink_to(secret)
+    (corpus / "broken.txt").symlink_to(tmp_path / "missing.txt")
+    skipped: list[tuple[str, str]] = []
+    assert [source_name(p, corpus) for p in discover(corpus, skipped=skipped)] == ["a.txt"]
+    reasons = dict(skipped)
+    assert set(reasons) == {"pw.txt", "broken.txt"}
+    assert "outside the corpus folder" in reasons["pw.txt"] and "RAG_FOLLOW_OUTSIDE_LINKS" in reasons["pw.txt"]
+    assert "broken" in reasons["broken.txt"]
+    skipped.clear()  # named on purpose: still not read
+    assert discover(corpus, [corpus / "pw.txt"], skipped=skipped) == [] and [n for n, _ in skipped] == ["pw.txt"]
+    allowed = discover(corpus, follow_outside_links=True)
+    assert [source_name(p, corpus) for p in allowed] == ["a.txt", "pw.txt"]
+
+
+def test_a_linked_folder_is_reported_not_walked(tmp_path: Path):
+    write(tmp_path / "elsewhere", "b.txt", BODY_B)
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", BODY_A)
+    (corpus / "linked").symlink_to(tmp_path / "elsewhere")
+    (corpus / "up").symlink_to(corpus)  # would be a loop if followed
+    skipped: list[tuple[str, str]] = []
+    assert [source_name(p, corpus) for p in discover(corpus, skipped=skipped)] == ["a.txt"]
+    assert [name for name, _ in skipped] == ["linked", "up"] and all("folder" in r for _, r in skipped)

@@ -71,6 +71,16 @@ def test_missing_corpus_is_a_clear_error(make_engine, tmp_path):
         engine.ingest()
 
 
+def test_follow_outside_links_comes_from_the_settings(make_engine, tmp_path):
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("Farmers in Brazil reported a record soybean harvest.")
+    engine = make_engine({"a.txt": "Blinken met Lavrov in Geneva."})
+    (engine.settings.corpus / "linked.txt").symlink_to(outside)
+    assert "outside the corpus folder" in dict(engine.ingest().errors)["linked.txt"]
+    engine.close()
+    assert make_engine(follow_outside_links=True).ingest().added == 1
+
+
 def test_asking_an_empty_index_says_to_ingest(make_engine):
     with pytest.raises(IndexNotReady, match="rag ingest"):
         make_engine().ask("Where is Geneva?")

@@ -135,6 +135,27 @@ def test_an_unreadable_file_is_reported_and_leaves_its_indexed_version(make_engi
     assert index.vectors.ids("a.txt") == ids
 
 
+def test_links_that_loop_or_lead_outside_the_corpus_are_skipped_and_reported(make_engine, tmp_path):
+    secret = tmp_path / "elsewhere" / "passwd.txt"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:root:/root:/bin/bash The launch code is 0000.")
+    engine = make_engine({"a.txt": A, "b.txt": B})
+    corpus = engine.settings.corpus
+    (corpus / "pw.txt").symlink_to(secret)
+    (corpus / "x.txt").symlink_to("y.txt")
+    (corpus / "y.txt").symlink_to("x.txt")
+    report = ingest(engine.index, corpus)
+    assert report.added == 2
+    reasons = dict(report.errors)
+    assert set(reasons) == {"pw.txt", "x.txt", "y.txt"}
+    assert "outside the corpus folder" in reasons["pw.txt"] and "symlink loop" in reasons["x.txt"]
+    assert "pw.txt" not in engine.index.catalog.file_hashes()
+    assert all(p.source != "pw.txt" for p in engine.retrieve("What is the launch code?", k=5))
+    allowed = ingest(engine.index, corpus, follow_outside_links=True)
+    assert allowed.added == 1 and "pw.txt" not in dict(allowed.errors)
+    assert engine.article("pw.txt").endswith("The launch code is 0000.")
+
+
 @pytest.mark.xfail(reason="bug: Index.sync_files skips chunks already in Chroma by id, so metadata that "
                           "changed without the text (here the outlet) stays stale in Chroma while BM25 "
                           "and the catalog have the new one", strict=True)
