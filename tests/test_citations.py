@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from rag.citations import SUPPORT_THRESHOLD, CitationStream, could_be_marker, parse_marker
+from rag.citations import SUPPORT_THRESHOLD, CitationStream, Claim, Reading, could_be_marker, parse_marker
 from rag.schema import Passage
 from rag.terms import TermWeights
 
@@ -272,3 +272,59 @@ def test_could_be_marker_rejects_long_or_foreign_brackets():
     assert not could_be_marker("[" + "1" * 45)
     assert not could_be_marker("[1]")  # complete ones are parsed, not extended
     assert not could_be_marker("[see")
+
+
+# --- what a supporting span must not contradict (see the module docstring) -------------------------
+def verdict(article: str, sentence: str) -> tuple[bool, str]:
+    """Cite `sentence` as [1] against a one-passage article: kept?, and the reason when dropped."""
+    cs = CitationStream([Passage("x.txt", 0, len(article), article, 1.0)], WEIGHTS)
+    cs.feed(sentence + " [1]")
+    cs.finish()
+    (decision,) = cs.decisions
+    return decision.outcome == "kept", decision.reason
+
+
+ROLES = "The United States has accused Russia of sending saboteurs to eastern Ukraine."
+TWO_MEN = "Lavrov said he does not expect a breakthrough in Geneva. Blinken promised a severe response."
+ITINERARY = "Blinken will meet Zelensky on Wednesday (19) in Kiev, and on Thursday (20) the Germans in Berlin."
+
+
+@pytest.mark.parametrize(
+    "article, sentence, is_kept, reason",
+    [
+        # negation: the polarity of the words a negation governs must agree
+        (TWO_MEN, "Lavrov said he expects a breakthrough in Geneva", False, "negation flipped: expect"),
+        (TWO_MEN, "Lavrov does not expect a breakthrough in Geneva", True, ""),
+        (TWO_MEN, "In Geneva, no breakthrough is expected by Lavrov", True, ""),
+        (ROLES, "The United States did not accuse Russia of sending saboteurs", False, "negation flipped: accus"),
+        # numbers are values, each one of the claim must be in the span
+        (ARTICLES["b.txt"], "About 10,000 Russian troops are massed on the border", False, "does not mention 10000"),
+        (ARTICLES["b.txt"], "About 100.000 Russian troops are massed on the border", True, ""),
+        (ARTICLES["a.txt"], "The talks are expected to last three hours", False, "does not mention 3"),
+        (ARTICLES["a.txt"], "The talks are expected to last 2 hours", True, ""),
+        (ITINERARY, "Blinken will meet Zelensky on Wednesday (20)", False, "wednesday 20: the span has wednesday 19"),
+        # who did what to whom
+        (ROLES, "Russia has accused the United States of sending saboteurs", False,
+         "roles differ: russia / accused / state unit"),
+        (ROLES, "Russia was accused by the United States of sending saboteurs", True, ""),
+        (ROLES, "The United States has accused Belarus of sending saboteurs", False, "does not mention belarus"),
+        # a name that starts the sentence counts when the passages only ever capitalise it
+        (TWO_MEN, "Blinken said he does not expect a breakthrough in Geneva", False, "does not mention blinken"),
+        # a place attached to the wrong event of the sentence
+        (ITINERARY, "Blinken will meet Zelensky in Berlin", False, "Zelensky in Berlin: not said together"),
+        (ITINERARY, "Blinken will meet Zelensky in Kiev", True, ""),
+        # a name is found in its adjective, not the other way round
+        (ARTICLES["b.txt"], "Ukrainian estimates put Russian troops on the border at about 100,000", True, ""),
+    ],
+)
+def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reason):
+    assert verdict(article, sentence) == (is_kept, f"passage 1: {reason}" if reason else "")
+
+
+def test_a_name_from_one_sentence_does_not_make_the_other_sentence_its_deed():
+    names = frozenset({"lavrov", "blinken", "geneva"})  # the passages' names (both start a sentence)
+    span = Reading.of(TWO_MEN)
+    blinken = Claim.of("Blinken said he does not expect a breakthrough in Geneva", names)
+    assert blinken.contradicted_by(span, names) == "blinken named in another sentence than the one that says it"
+    joly = Reading.of("Blinken is expected in Kiev. He was preceded there by Joly.")
+    assert Claim.of("Joly preceded Blinken in Kiev", names).contradicted_by(joly, names) == ""
