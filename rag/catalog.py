@@ -12,6 +12,7 @@ the new state of that file, never a mix (see `rag.index` for how Chroma is recon
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from contextlib import contextmanager
@@ -24,7 +25,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (file TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     source TEXT PRIMARY KEY, file TEXT NOT NULL, text TEXT NOT NULL, meta TEXT NOT NULL,
-    chunks TEXT NOT NULL  -- JSON list of [chunk id, start, end]
+    chunks TEXT NOT NULL,  -- JSON list of [chunk id, start, end]
+    sha TEXT  -- sha256 of text: articles with the same text (rag.catalog.text_sha)
 );
 CREATE INDEX IF NOT EXISTS articles_by_file ON articles(file);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,10 +38,28 @@ CREATE TABLE IF NOT EXISTS pending (file TEXT PRIMARY KEY);
 ChunkSpans = list[tuple[str, int, int]]
 
 
+def text_sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class Catalog:
     def __init__(self, path: Path | str):
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.executescript(_SCHEMA)
+        self._hash_texts()
+
+    def _hash_texts(self) -> None:
+        """Catalogs written before articles had a text hash get one (once)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
+        if "sha" not in columns:
+            with self._transaction():
+                if "sha" not in {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}:
+                    self._db.execute("ALTER TABLE articles ADD COLUMN sha TEXT")
+        if self._db.execute("SELECT 1 FROM articles WHERE sha IS NULL LIMIT 1").fetchone():
+            with self._transaction():
+                rows = self._db.execute("SELECT source, text FROM articles WHERE sha IS NULL").fetchall()
+                self._db.executemany("UPDATE articles SET sha = ? WHERE source = ?", [(text_sha(t), s) for s, t in rows])
+        self._db.execute("CREATE INDEX IF NOT EXISTS articles_by_sha ON articles(sha)")
 
     # --- files ----------------------------------------------------------------------------------
     def file_hashes(self) -> dict[str, str]:
@@ -54,9 +74,9 @@ class Catalog:
             self._db.execute("DELETE FROM pending WHERE file = ?", (file,))
             self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?)", (file, sha256))
             self._db.executemany(
-                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO articles (source, file, text, meta, chunks, sha) VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (a.source, file, a.text, json.dumps(a.meta), json.dumps(spans[a.source]))
+                    (a.source, file, a.text, json.dumps(a.meta), json.dumps(spans[a.source]), text_sha(a.text))
                     for a in articles
                 ],
             )
@@ -109,6 +129,20 @@ class Catalog:
             article_meta = json.loads(meta)
             for chunk_id, start, end in json.loads(chunks):
                 yield Chunk(source, start, end, text[start:end], chunk_id, article_meta), file
+
+    def duplicate_groups(self) -> list[list[str]]:
+        """Sources of articles with exactly the same text, in groups of two or more (each sorted)."""
+        groups: dict[str, list[str]] = {}
+        for sha, source in self._db.execute(
+            "SELECT sha, source FROM articles WHERE sha IN (SELECT sha FROM articles GROUP BY sha HAVING COUNT(*) > 1)"
+            " ORDER BY source"
+        ):
+            groups.setdefault(sha, []).append(source)
+        return sorted(groups.values())
+
+    def same_text(self) -> dict[str, list[str]]:
+        """{source: the other sources whose article has exactly the same text}, for duplicated texts only."""
+        return {s: [o for o in group if o != s] for group in self.duplicate_groups() for s in group}
 
     def chunk_count(self) -> int:
         row = self._db.execute("SELECT COALESCE(SUM(json_array_length(chunks)), 0) FROM articles").fetchone()

@@ -35,6 +35,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     )
     for path, reason in report.errors:
         print(f"skipped {path}: {reason}", file=sys.stderr)
+    for source, first in report.duplicates:
+        print(f"same text: {source} and {first} (both kept; answers cite the text once and name both)", file=sys.stderr)
     return 0
 
 

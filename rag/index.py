@@ -78,6 +78,7 @@ class Index:
         self.terms = TermStore(self.dir / "bm25")
         self._articles: dict[str, str] = {}  # cleaned texts, valid for one catalog generation
         self._articles_generation = -1
+        self._same_text: tuple[int, dict[str, list[str]]] = (-1, {})  # (generation, rag.catalog.same_text)
 
     def fingerprint(self) -> str:
         """What the stored chunks and vectors depend on besides the articles themselves. An index
@@ -212,6 +213,13 @@ class Index:
                 return None
             text = self._articles[source] = found.text
         return text
+
+    def same_text(self, source: str) -> list[str]:
+        """The other indexed articles whose text is exactly that of `source` (cached per generation)."""
+        generation = self.catalog.generation
+        if self._same_text[0] != generation:
+            self._same_text = (generation, self.catalog.same_text())
+        return self._same_text[1].get(source, [])
 
     def count(self) -> int:
         """Chunks the catalog vouches for (Chroma may hold more after a crash, until reconciled)."""

@@ -32,6 +32,7 @@ class _Run:
         self.known = index.catalog.file_hashes()
         self.pending: list[Pending] = []
         self.pending_chars = 0
+        self.written: set[str] = set()  # sources of the articles written by this run
         self.done = 0
         self._tell("")
 
@@ -56,6 +57,8 @@ class _Run:
         if not self.pending:
             return
         self.report.chunks += self.index.sync_files(self.pending)
+        for _, _, articles in self.pending:
+            self.written.update(a.source for a in articles)
         for name, _, _ in self.pending:
             if name in self.known:
                 self.report.updated += 1
@@ -112,4 +115,17 @@ def _sync(index: Index, root: Path, paths: list[Path] | None, batch_chars: int, 
             run.report.removed += 1
         index.drop_pending(keep=seen)
     index.refresh_bm25()
+    run.report.duplicates = _duplicates(index, run.written)
     return run.report
+
+
+def _duplicates(index: Index, written: set[str]) -> list[tuple[str, str]]:
+    """(source, the first source with the same text) for the groups of identical texts that this run
+    wrote to: the written articles, or all the others if the written one comes first."""
+    pairs = []
+    for first, *others in index.catalog.duplicate_groups():
+        if first in written:
+            pairs += [(other, first) for other in others]
+        else:
+            pairs += [(other, first) for other in others if other in written]
+    return pairs

@@ -52,7 +52,9 @@ def same_years_first(question: str, passages: list[Passage]) -> list[Passage]:
 class HybridRetriever:
     """Vector + BM25 search over one `Index`, fused with RRF. Every passage returned is vouched for
     by the catalog: `passage.text == index.article(passage.source)[passage.start:passage.end]`; a
-    stored chunk the catalog does not hold (left by a killed ingest) is skipped."""
+    stored chunk the catalog does not hold (left by a killed ingest) is skipped. A text is returned
+    once: the same text under other names (the same story in two files) is named in the first
+    passage's `meta["also_in"]`, so an answer cites it once and can name every outlet carrying it."""
 
     def __init__(self, index: Index, embedder: Embedder):
         self.index = index
@@ -64,11 +66,22 @@ class HybridRetriever:
         term_hits = self.index.bm25_search(question, depth, filters)
         found = {p.id: p for p in vector_hits + term_hits}
         fused = rrf([[p.id for p in vector_hits], [p.id for p in term_hits]])
-        candidates = []
+        candidates: list[Passage] = []
+        also_in: dict[str, list[str]] = {}  # text -> other sources found with exactly that text
         for chunk_id, score in fused:
             passage = found[chunk_id]
             article = self.index.article(passage.source)
             if article is None or article[passage.start : passage.end] != passage.text:
                 continue
+            if passage.text in also_in:  # the same text under another name: keep the first
+                also_in[passage.text].append(passage.source)
+                continue
+            also_in[passage.text] = []
             candidates.append(replace(passage, score=score))
-        return same_years_first(question, candidates)[:k]
+        return same_years_first(question, [self._naming_copies(p, also_in[p.text]) for p in candidates])[:k]
+
+    def _naming_copies(self, passage: Passage, found: list[str]) -> Passage:
+        """The passage with `meta["also_in"]`: every other source carrying its text, found in this
+        search or an exact copy of its whole article (which filters may have kept out)."""
+        others = [s for s in dict.fromkeys(found + self.index.same_text(passage.source)) if s != passage.source]
+        return replace(passage, meta={**passage.meta, "also_in": ", ".join(others)}) if others else passage

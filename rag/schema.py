@@ -58,7 +58,9 @@ class Chunk(Span):
 @dataclass(frozen=True)
 class Passage(Span):
     """A retrieved chunk with its retrieval score (higher is better): the fused score from
-    `Engine.retrieve`, or one searcher's own score inside rag.stores."""
+    `Engine.retrieve`, or one searcher's own score inside rag.stores. `meta` holds the article's
+    title, date, url, outlet, author, and `also_in`: the other sources (comma-separated) that carry
+    exactly this text, which `Engine.retrieve` returns only once."""
 
     text: str
     score: float
@@ -98,7 +100,10 @@ class Answer:
 
 @dataclass
 class IngestReport:
-    """What one `Engine.ingest()` did. `errors` holds (path, reason) for files that were skipped."""
+    """What one `Engine.ingest()` did. `errors` holds (path, reason) for files that were skipped.
+    `duplicates` holds (source, first source with the same text) for each article written by this
+    run whose text another indexed article has exactly (both are kept: retrieval returns the text
+    once, naming the others in `Passage.meta["also_in"]`)."""
 
     added: int = 0
     updated: int = 0
@@ -106,6 +111,7 @@ class IngestReport:
     unchanged: int = 0
     chunks: int = 0  # chunks written (embedded) by this run
     errors: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:

@@ -26,3 +26,22 @@ def test_a_failed_write_leaves_the_previous_state(tmp_path):
         cat.put_file("a.txt", "h2", [Article("a.txt", "New.")], {})
     assert cat.file_hashes() == {"a.txt": "h1"}
     assert cat.article("a.txt").text == "Old."
+
+
+def test_articles_with_the_same_text_are_found_also_in_a_catalog_written_before_texts_were_hashed(tmp_path):
+    import sqlite3
+
+    old = sqlite3.connect(tmp_path / "c.sqlite")
+    old.executescript("""
+        CREATE TABLE files (file TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
+        CREATE TABLE articles (source TEXT PRIMARY KEY, file TEXT NOT NULL, text TEXT NOT NULL, meta TEXT NOT NULL,
+                               chunks TEXT NOT NULL);
+        INSERT INTO articles VALUES ('a.txt', 'a.txt', 'Same.', '{}', '[]'), ('b.txt', 'b.txt', 'Same.', '{}', '[]');
+    """)
+    old.commit()
+    old.close()
+    cat = Catalog(tmp_path / "c.sqlite")
+    cat.put_file("c.txt", "h", [Article("c.txt", "Same.")], {"c.txt": []})
+    cat.put_file("d.txt", "h", [Article("d.txt", "Other.")], {"d.txt": []})
+    assert cat.duplicate_groups() == [["a.txt", "b.txt", "c.txt"]]
+    assert cat.same_text() == {"a.txt": ["b.txt", "c.txt"], "b.txt": ["a.txt", "c.txt"], "c.txt": ["a.txt", "b.txt"]}

@@ -156,6 +156,19 @@ def test_links_that_loop_or_lead_outside_the_corpus_are_skipped_and_reported(mak
     assert engine.article("pw.txt").endswith("The launch code is 0000.")
 
 
+def test_exact_duplicate_texts_are_reported_and_both_files_kept(make_engine):
+    story = A + "\n\n" + B
+    engine = make_engine({"ap/story.txt": story + "\nSource: AP\n", "reuters/story.txt": story + "\nSource: Reuters\n",
+                          "c.txt": C})
+    index, corpus = engine.index, engine.settings.corpus
+    report = ingest(index, corpus)
+    assert report.added == 3 and report.duplicates == [("reuters/story.txt", "ap/story.txt")]
+    assert {"ap/story.txt", "reuters/story.txt"} <= set(index.catalog.file_hashes())
+    assert ingest(index, corpus).duplicates == []  # nothing written, nothing to report
+    (corpus / "copy.jsonl").write_text('{"text": "' + C + '"}\n')
+    assert ingest(index, corpus).duplicates == [("copy.jsonl#1", "c.txt")]
+
+
 @pytest.mark.xfail(reason="bug: Index.sync_files skips chunks already in Chroma by id, so metadata that "
                           "changed without the text (here the outlet) stays stale in Chroma while BM25 "
                           "and the catalog have the new one", strict=True)

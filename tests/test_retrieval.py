@@ -76,3 +76,36 @@ def test_passages_naming_the_questions_year_come_first():
 def test_passages_carry_their_articles_metadata(seeds_engine):
     passages = seeds_engine.retrieve("Ambito Blinken written response", k=5, filters={"outlet": "Ambito"})
     assert passages and all(p.meta.get("outlet") == "Ambito" for p in passages)
+
+
+STORY = ("Blinken met Lavrov in Geneva on Friday. The meeting lasted two hours.\n\n"
+         "Russia has deployed about 100,000 troops near the border with Ukraine.")
+SAME_STORY = {"ap/story.txt": STORY + "\nSource: AP\n", "reuters/story.txt": STORY + "\nSource: Reuters\n",
+              "c.txt": "Washington announced 200 million dollars of aid for Ukraine."}
+
+
+def test_the_same_text_under_two_names_is_one_passage_that_names_both(make_engine):
+    engine = make_engine(SAME_STORY)
+    engine.ingest()
+    passages = engine.retrieve("Where did Blinken meet Lavrov?", k=5)
+    assert len({p.text for p in passages}) == len(passages)  # never the identical text twice
+    top = passages[0]
+    assert "Geneva" in top.text and {top.source, top.meta["also_in"]} == {"ap/story.txt", "reuters/story.txt"}
+    assert "also_in" not in next(p for p in passages if p.source == "c.txt").meta
+    for outlet, source in (("AP", "ap/story.txt"), ("Reuters", "reuters/story.txt")):  # each outlet still finds its own
+        [found] = engine.retrieve("Where did Blinken meet Lavrov?", k=1, filters={"outlet": outlet})
+        assert found.source == source and found.meta["also_in"] == ({"ap/story.txt", "reuters/story.txt"} - {source}).pop()
+    answer = engine.ask("Where did Blinken meet Lavrov?")
+    quotes = [c.quote for c in answer.citations]
+    assert quotes and len(set(quotes)) == len(quotes)
+
+
+def test_an_identical_chunk_of_otherwise_different_articles_is_returned_once(make_engine):
+    shared = "Blinken met Lavrov in Geneva on Friday. The meeting lasted two hours."
+    engine = make_engine({"a.txt": shared + "\n\nIt was cold in the city, and the delegations left for their embassies late.",
+                          "b.txt": shared + "\n\nIt rained all day, and the talks went on well into the night in Geneva."},
+                         chunk_chars=100)
+    engine.ingest()
+    passages = engine.retrieve("Where did Blinken meet Lavrov?", k=5)
+    firsts = [p for p in passages if p.text == shared]
+    assert len(firsts) == 1 and {firsts[0].source, firsts[0].meta["also_in"]} == {"a.txt", "b.txt"}
