@@ -11,7 +11,9 @@ evals/qa.jsonl ("question", "source", "start", "end", "evidence") and its "kind"
     faithful  the same fact in other words: reordered, synonyms, passive voice, shorter
 
 "split" is the split of the question whose evidence the claim was built from. The rules were
-designed on the train claims only; the test claims were written afterwards and run once.
+designed on the train claims only; the test claims were written after the rules were committed and
+run once. The rules were not changed after that run: what it found wrong is pinned below as strict
+xfails (MISSED, TEST_FAITHFUL_KEPT), to be fixed and then measured on claims nobody designed on.
 
 Every claim is cited as "[1]" against the passages a retrieval could return for it: passage 1 is the
 chunk of the article (rag.chunking, default chunk size) that holds the evidence, passages 2.. are
@@ -42,6 +44,25 @@ CLAIMS = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlin
 FLIPPED = [c for c in CLAIMS if c["kind"] in KINDS]
 FAITHFUL = [c for c in CLAIMS if c["kind"] == "faithful"]
 LEAST_KEPT = 0.9  # share of faithful paraphrases that must keep their citation
+
+# Flips the rules (designed on train evidence) let through on the held-out claims.
+_DOUBLE_NEGATION = "a negated denial (not reject, never rejected, not deny) reads as a denial: it flips nothing"
+MISSED = {
+    "test-negation-01": _DOUBLE_NEGATION,
+    "test-negation-02": _DOUBLE_NEGATION,
+    "test-negation-03": _DOUBLE_NEGATION,
+    "test-negation-06": _DOUBLE_NEGATION,
+    "test-negation-08": "'had not been in Kiev and Berlin': a negation governs no names, so it governs nothing here",
+    "test-negation-12": "'no longer expected': 'longer' is taken for the negated word; 'expected' alone is too few",
+    "test-number-06": "'Tuesday (19)': the window repaired to has 19 beside Wednesday and Tuesday without a number",
+    "test-name-03": "'Berlin on Friday': the date comes from the window's other sentence; dates are not lent names",
+    "test-actor-06": "'Psaki said Ukraine can launch': without 'that' the reported verb's actor is not found",
+}
+# The held-out faithful paraphrases kept (46/55, under LEAST_KEPT): passive denials read backwards
+# across a 'that' clause or an adverb (2), a country named where the span has its adjective or the
+# reverse (Russia's/Russian, Canada's/Canadian, German/Germany: 3), US/American and NATO/OTAN (2),
+# "fears" given the actor of its clause after "that" (1), "denied by Russia" without "was" (1).
+TEST_FAITHFUL_KEPT = 46
 
 
 @lru_cache(maxsize=1)
@@ -90,12 +111,13 @@ def test_data_file_is_built_from_gold_evidence():
         assert c["kind"] in KINDS + ("faithful",) and c["claim"] != c["evidence"]
     assert len(FLIPPED) >= 40 and len(FAITHFUL) >= 40
     per_half = Counter((c["split"], c["kind"]) for c in CLAIMS)
-    # Half of each kind from train evidence, half from test evidence (the test half is written next).
-    for kind in KINDS + ("faithful",) if per_half["test", "faithful"] else ():
+    for kind in KINDS + ("faithful",):  # half of each kind from train evidence, half from test evidence
         assert per_half["train", kind] == per_half["test", kind], kind
 
 
-@pytest.mark.parametrize("claim", FLIPPED, ids=[c["id"] for c in FLIPPED])
+@pytest.mark.parametrize("claim", [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=MISSED[c["id"]])) if c["id"] in MISSED else c
+    for c in FLIPPED], ids=[c["id"] for c in FLIPPED])
 def test_flipped_claim_keeps_no_citation(claim):
     stream = cite(claim)
     assert stream.citations == [], (claim["claim"], stream.citations[0].quote)
@@ -108,9 +130,14 @@ def faithful_kept(half: str | None = None) -> tuple[int, int, list[str]]:
     return len(claims) - len(lost), len(claims), lost
 
 
-@pytest.mark.parametrize("half", [None, "train", "test"], ids=["all", "train-evidence", "test-evidence"])
+@pytest.mark.parametrize("half", [
+    None, "train",
+    pytest.param("test", marks=pytest.mark.xfail(strict=True, reason=f"{TEST_FAITHFUL_KEPT}/55 kept, see above")),
+], ids=["all", "train-evidence", "test-evidence"])
 def test_faithful_paraphrases_keep_their_citation(half):
     n_kept, n, lost = faithful_kept(half)
-    if not n:
-        pytest.skip("no claims from this half yet")
     assert n and n_kept / n >= LEAST_KEPT, f"kept {n_kept}/{n}; lost: {lost}"
+
+
+def test_held_out_faithful_count_does_not_drop():
+    assert faithful_kept("test")[0] >= TEST_FAITHFUL_KEPT
