@@ -126,6 +126,8 @@ class Engine:
 
     def articles(self) -> list[ArticleInfo]:
         """The indexed articles, by source: title, chunk count, metadata."""
+        if not self.index.exists():
+            return []
         return [
             ArticleInfo(a.source, a.meta.get("title", ""), len(spans), dict(a.meta))
             for a, spans in self.index.catalog.articles()

@@ -17,6 +17,7 @@ whenever its recorded generation differs from the catalog's.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,19 +67,50 @@ class Index:
         self.settings = settings
         self.embedder = embedder
         self.dir = Path(settings.index)
-        self.dir.mkdir(parents=True, exist_ok=True)
         self.lock = IndexLock(self.dir, server_mode=bool(settings.chroma_host))
-        self.lock.shared()  # before Chroma loads anything from disk
-        try:
-            self.catalog = Catalog(self.dir / "catalog.sqlite")
-            self.vectors = VectorStore.open(self.dir / "chroma", settings.collection, settings.chroma_host, settings.chroma_port)
-        except BaseException:
-            self.lock.release_shared()
-            raise
         self.terms = TermStore(self.dir / "bm25")
+        self._catalog: Catalog | None = None
+        self._vectors: VectorStore | None = None
+        self._opening = threading.Lock()
         self._articles: dict[str, str] = {}  # cleaned texts, valid for one catalog generation
         self._articles_generation = -1
         self._same_text: tuple[int, dict[str, list[str]]] = (-1, {})  # (generation, rag.catalog.same_text)
+        if self.dir.is_dir():
+            self._open()  # an existing index is opened (and locked) now: a refusal comes at once
+
+    # The folder is created by the first write, not by opening: reading an index that was never
+    # written (`rag ask` before any ingest, with a corpus that does not exist) leaves nothing behind.
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._open()
+        return self._catalog  # type: ignore[return-value]
+
+    @property
+    def vectors(self) -> VectorStore:
+        if self._vectors is None:
+            self._open()
+        return self._vectors  # type: ignore[return-value]
+
+    def exists(self) -> bool:
+        """Is there an index (open, or a folder to open)?"""
+        return self._catalog is not None or self.dir.is_dir()
+
+    def _open(self) -> None:
+        with self._opening:
+            if self._catalog is not None:
+                return
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self.lock.shared()  # before Chroma loads anything from disk
+            try:
+                catalog = Catalog(self.dir / "catalog.sqlite")
+                self._vectors = VectorStore.open(
+                    self.dir / "chroma", self.settings.collection, self.settings.chroma_host, self.settings.chroma_port
+                )
+            except BaseException:
+                self.lock.release_shared()
+                raise
+            self._catalog = catalog
 
     def fingerprint(self) -> str:
         """What the stored chunks and vectors depend on besides the articles themselves. An index
@@ -96,6 +128,7 @@ class Index:
     @contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the index exclusively while writing it (IndexBusy if another process has it open)."""
+        self._open()
         with self.lock.exclusive():
             yield
 
@@ -203,6 +236,8 @@ class Index:
     def article(self, source: str) -> str | None:
         """The cleaned text of an indexed article (None: not in the catalog). Cached until the
         catalog changes, by this process or another one."""
+        if not self.exists():
+            return None
         generation = self.catalog.generation
         if generation != self._articles_generation:
             self._articles, self._articles_generation = {}, generation
@@ -223,15 +258,19 @@ class Index:
 
     def count(self) -> int:
         """Chunks the catalog vouches for (Chroma may hold more after a crash, until reconciled)."""
-        return self.catalog.chunk_count()
+        return self.catalog.chunk_count() if self.exists() else 0
 
     def close(self) -> None:
         """Close the catalog and the Chroma client, and release the lock: a later Index on this folder
         reads Chroma anew from disk (Chroma keeps one in-memory state per folder and process until its
-        last client closes)."""
-        self.catalog.close()
-        self.vectors.close()
-        self.lock.release_shared()
+        last client closes). Using the index again opens it again."""
+        with self._opening:
+            if self._catalog is None:
+                return
+            self._catalog.close()
+            self._vectors.close()  # type: ignore[union-attr]
+            self._catalog = self._vectors = None
+            self.lock.release_shared()
 
     def vector_search(self, embedding: list[float], depth: int, filters: Filters | None = None) -> list[Passage]:
         return self.vectors.search(embedding, depth, filters)

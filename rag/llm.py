@@ -79,8 +79,12 @@ class LLMClient:
         max_retry_after: float = 10.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not base_url or not model:
+        if not base_url and not model:
             raise LLMError("no model endpoint configured (set OPENAI_BASE_URL and RAG_LLM_MODEL)")
+        if not model:  # the endpoint alone is not enough: say exactly what is missing
+            raise LLMError(f"no model configured (RAG_LLM_MODEL is not set: name the model to use at {base_url.rstrip('/')})")
+        if not base_url:
+            raise LLMError(f"no model endpoint configured (OPENAI_BASE_URL is not set: give the address serving {model})")
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.timeout = float(timeout)

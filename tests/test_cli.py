@@ -69,6 +69,15 @@ def test_hostile_questions_are_one_line_and_status_2(cli_dirs, question, message
     assert message in proc.stderr and proc.stderr.count(b"\n") == 1 and b"Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("command", ["ask", "ingest"])
+def test_a_missing_corpus_creates_no_index_folder(tmp_path, command):
+    index = tmp_path / "index"
+    args = ["ask", "Where did Blinken meet Lavrov?"] if command == "ask" else ["ingest"]
+    proc = run("--corpus", str(tmp_path / "no-corpus"), "--index", str(index), *args, check_status=2)
+    assert "does not exist" in proc.stderr and "Traceback" not in proc.stderr
+    assert not index.exists()
+
+
 @pytest.mark.parametrize("command", [[], ["ingest"], ["ask"], ["bench"], ["ui"], ["eval"]])
 def test_every_command_has_help(command):
     out = run(*command, "--help").stdout

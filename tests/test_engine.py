@@ -81,6 +81,24 @@ def test_follow_outside_links_comes_from_the_settings(make_engine, tmp_path):
     assert make_engine(follow_outside_links=True).ingest().added == 1
 
 
+def test_reading_an_index_that_was_never_written_creates_nothing(make_engine, tmp_path):
+    engine = make_engine()
+    assert engine.chunk_count() == 0 and engine.articles() == []
+    with pytest.raises(IndexNotReady):
+        engine.retrieve("Where is Geneva?")
+    with pytest.raises(UnknownSource):
+        engine.article("a.txt")
+    assert not (tmp_path / "index").exists()
+
+
+def test_a_base_url_without_a_model_says_which_setting_is_missing(make_engine):
+    engine = make_engine({"a.txt": "Blinken met Lavrov in Geneva on Friday."}, openai_base_url="http://127.0.0.1:9/v1")
+    engine.ingest()
+    answer = engine.ask("Where did Blinken meet Lavrov?", mode="llm")
+    assert answer.mode == "extractive" and "RAG_LLM_MODEL" in answer.notice
+    assert "OPENAI_BASE_URL" not in answer.notice
+
+
 def test_asking_an_empty_index_says_to_ingest(make_engine):
     with pytest.raises(IndexNotReady, match="rag ingest"):
         make_engine().ask("Where is Geneva?")

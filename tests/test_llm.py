@@ -237,6 +237,14 @@ def test_from_settings(server):
     assert client.complete(MESSAGES) == "configured"
     with pytest.raises(LLMError, match="no model endpoint configured"):
         LLMClient.from_settings(Settings(openai_base_url=None, llm_model=None, _env_file=None))
+    with pytest.raises(LLMError, match="set OPENAI_BASE_URL and RAG_LLM_MODEL"):
+        LLMClient.from_settings(Settings(openai_base_url=None, llm_model=None, _env_file=None))
+    with pytest.raises(LLMError, match=r"RAG_LLM_MODEL is not set") as caught:  # says exactly what is missing
+        LLMClient.from_settings(Settings(openai_base_url=server.base_url, llm_model=None, _env_file=None))
+    assert "OPENAI_BASE_URL" not in str(caught.value)
+    with pytest.raises(LLMError, match=r"OPENAI_BASE_URL is not set") as caught:
+        LLMClient.from_settings(Settings(openai_base_url=None, llm_model="m", _env_file=None))
+    assert "RAG_LLM_MODEL" not in str(caught.value)
 
 
 def test_scripted_server_models_and_embeddings(server):
