@@ -1,14 +1,18 @@
 """Verify a model's citations while its answer streams, without ever rewriting text already sent.
 
 The model writes citation markers such as "[1]", "[1][2]", "[1, 2]" or "[1-3]", possibly split across
-stream deltas ("[", "1", "]"). `CitationStream` never passes them through as written:
+stream deltas ("[", "1", "]"). `CitationStream` never passes them through as written, and never
+presents unsupported model text as the answer:
 
-- the sentence text goes out as it arrives; whitespace is held back until the next character shows
-  whether a marker follows ("Geneva [1]." goes out as "Geneva.");
-- markers are held back; when the sentence ends (decided by `rag.spans.sentence_spans` on the text
-  seen so far plus the next character, or at `finish`), its citations are verified and only the
-  verified ones are emitted, as " [n]" after the sentence;
-- the concatenation of everything `feed` and `finish` return is the final answer text, exactly.
+- each sentence is held back until it ends (decided by `rag.spans.sentence_spans` on the text seen so
+  far plus the next character, or at `finish`); then its citations are verified, and it goes out
+  with the verified ones as " [n]" after it ("Geneva [1]." goes out as "Geneva. [1]");
+- a sentence no passage supports does not go out at all: it is listed in `unsupported` (a page may
+  show it, marked and collapsed, never as the answer); a sentence saying the articles do not answer
+  goes out as written, uncited;
+- the concatenation of everything `feed` and `finish` return is the final answer text, exactly. So
+  an answer streams sentence by sentence, and a reply with no supported sentence shows nothing: the
+  answerer (rag.generative) then answers with the refusal text.
 
 Verification of a sentence citing passage n (numbered 1..k as in the prompt):
 - n outside 1..k: dropped ("points to no passage");
@@ -121,7 +125,7 @@ States of ordering an invasion" is now refused for its swapped roles.
 >>> article = "Blinken will meet Lavrov in Geneva on Friday. It rained."
 >>> cs = CitationStream([Passage("a.txt", 0, len(article), article, 1.0)], TermWeights({}, 10))
 >>> "".join([cs.feed("They meet in Geneva on Friday ["), cs.feed("1]."), cs.feed(" [7] Paris won"), cs.finish()])
-'They meet in Geneva on Friday. [1] Paris won'
+'They meet in Geneva on Friday. [1]'
 >>> cs.citations[0].quote, cs.stats["kept"], cs.stats["dropped"], cs.unsupported
 ('Blinken will meet Lavrov in Geneva on Friday.', 1, 1, ['Paris won'])
 """
@@ -671,7 +675,8 @@ class CitationStream:
         self._known: frozenset[str] | None = None
         self._proper_names: frozenset[str] | None = None
         self._out: list[str] = []
-        self._sentence = ""  # the current sentence as emitted
+        self._sentence = ""  # the current sentence as received
+        self._pending = ""  # the current sentence as it will be emitted if it holds (with its separator)
         self._markers: list[int] = []  # the model's markers in the current sentence
         self._after_marker = False  # a marker came after the last text character
         self._ws = ""  # held white space
@@ -751,15 +756,17 @@ class CitationStream:
     def _text(self, ch: str, out: list[str]) -> None:
         if self._sentence and (self._ws or self._after_marker) and self._starts_sentence(self._ws or " ", ch):
             out.append(self._close())
-            out.append(self._ws or self._gap or " ")
+            separator = self._ws or self._gap or " "
             self._ws = self._gap = ""
             self._sentence = ch
-            out.append(ch)
+            # The separator goes out with the sentence, and only after something else went out.
+            self._pending = (separator if (self._out or "".join(out)) else "") + ch
             return
-        piece = (self._ws if (self._sentence or self._out or out) else "") + ch
+        emitted_before = bool(self._out or "".join(out))
+        piece = (self._ws if (self._sentence or emitted_before) else "") + ch
         self._ws, self._gap, self._after_marker = "", "", False
         self._sentence += piece if self._sentence else piece.lstrip()
-        out.append(piece)
+        self._pending += piece if (self._pending or emitted_before) else piece.lstrip()
 
     def _starts_sentence(self, gap: str, ch: str) -> bool:
         """Does `ch`, after `gap`, begin a new sentence? Decided by the one sentence splitter."""
@@ -769,12 +776,14 @@ class CitationStream:
 
     # --- verification -------------------------------------------------------------------------
     def _close(self) -> str:
-        sentence, markers = self._sentence.strip(), self._markers
-        self._sentence, self._markers, self._after_marker = "", [], False
+        """Verify the sentence just ended; return what of it goes out (nothing if unsupported)."""
+        sentence, markers, pending = self._sentence.strip(), self._markers, self._pending
+        self._sentence, self._markers, self._after_marker, self._pending = "", [], False, ""
         numbers = self.verify(sentence, markers)
         if numbers:
             self.supported += 1
-        return (" " if sentence else "") + "".join(f"[{n}]" for n in numbers) if numbers else ""
+            return pending + " " + "".join(f"[{n}]" for n in numbers)
+        return pending if sentence and is_refusal(sentence) else ""
 
     def verify(self, sentence: str, markers: Sequence[int]) -> list[int]:
         """Check one sentence and its model markers; record the outcome; return the citation numbers

@@ -2,9 +2,12 @@
 passages, and every citation it makes is verified against the passage text while the answer streams
 (rag.citations). Implements rag.answering.Answerer.
 
-`GenerativeAnswerer.stream` yields text deltas, then the `Reply`; the concatenation of the deltas is
-always `Reply.text` exactly, and no text once yielded is changed afterwards. A reply in which no
-sentence is supported is refused (`refused=True`, no citations), its text unchanged.
+`GenerativeAnswerer.stream` yields text deltas (one verified sentence at a time, rag.citations), then
+the `Reply`; the concatenation of the deltas is always `Reply.text` exactly, and no text once yielded
+is changed afterwards. Sentences no passage supports are never part of the text: they are listed in
+`Reply.unsupported`. A reply in which no sentence is supported is a refusal in every way: refused,
+no citations, and the refusal text (unless the model said in its own words that the articles do
+not answer).
 
 Failures (any `LLMError` from the client, before or during the stream, an empty reply, a reply of
 only white space or markers) raise `rag.answering.AnswerFailed` carrying what was already shown;
@@ -62,7 +65,8 @@ class GenerativeAnswerer:
             failure = f"model call failed: {type(error).__name__}"
         shown = verifier.text
         tail = verifier.finish()
-        if not failure and not shown and not tail:  # only white space or markers: as good as empty
+        said_nothing = not shown and not tail and not verifier.unsupported and not verifier.refusals
+        if not failure and said_nothing:  # only white space or markers: as good as empty
             failure = "model returned an empty reply"
         if failure:
             log.warning("%s answer failed: %s; answering extractively", self.mode, failure)
@@ -70,9 +74,13 @@ class GenerativeAnswerer:
         if tail:
             yield tail
         refused = not verifier.citations
+        text = verifier.text
+        if not text.strip():  # nothing the articles support was said: say that, not the model's claims
+            text = REFUSAL_TEXT
+            yield text
         log.info("%s citations: %s", self.mode, verifier.stats)
         yield Reply(
-            verifier.text,
+            text,
             [] if refused else list(verifier.citations),
             refused,
             self.mode,

@@ -138,10 +138,13 @@ def turn_html(turn_index: int, turn: Turn) -> str:
             sources = len({c.source for c in turn.citations})
             foot.append(f"{len(turn.citations)} citation{'s' if len(turn.citations) != 1 else ''} "
                         f"from {sources} article{'s' if sources != 1 else ''}")
-        if turn.unsupported:
-            foot.append(f'<span class="warn">{len(turn.unsupported)} unsupported sentence'
-                        f"{'s' if len(turn.unsupported) != 1 else ''} flagged</span>")
         body.append(f'<div class="answer-foot">{" · ".join(foot)}</div>')
+        if turn.unsupported:  # the model's claims no article supports: never the answer, shown folded
+            n = len(turn.unsupported)
+            items = "".join(f'<li class="unsupported">{esc(s)}</li>' for s in turn.unsupported)
+            body.append(f'<details class="unsupported-list"><summary class="warn">{n} unsupported '
+                        f'sentence{"s" if n != 1 else ""} left out (not in the cited articles)</summary>'
+                        f'<ul>{items}</ul></details>')
     parts.append(f'<div class="msg bot{kind}" data-done="{str(turn.done).lower()}">'
                  f'<div class="bubble">{"".join(body)}</div></div>')
     return "".join(parts)

@@ -89,13 +89,23 @@ def test_answer_and_question_text_is_escaped_not_rendered():
     assert 'data-tip="![x](http://203.0.113.9/x.png) &lt;img src=&quot;' in out
 
 
-def test_unsupported_sentences_are_flagged_without_changing_the_text():
+def test_unsupported_sentences_are_listed_folded_never_as_the_answer():
+    turn = Turn("q", text="Supported. [1]", citations=[cite(1, 0, 10, "Supported.")], done=True,
+                unsupported=["Invented <claim>."])
+    out = turn_html(0, turn)
+    answer = out.split('class="answer-text">', 1)[1].split('<div class="answer-foot">')[0]
+    assert text_of(answer) == "Supported. 1" and "Invented" not in answer
+    folded = out.split('<details class="unsupported-list">', 1)[1].split("</details>", 1)[0]
+    assert "1 unsupported sentence left out" in folded
+    assert '<li class="unsupported">Invented &lt;claim&gt;.</li>' in folded  # escaped, in a closed <details>
+
+
+def test_unsupported_sentences_inside_the_text_are_flagged_without_changing_it():
     text = "Supported. [1] Invented claim. [2]"
     turn = Turn("q", text=text, citations=[cite(1, 0, 10, "Supported.")], done=True,
                 unsupported=["Invented claim."])
     out = turn_html(0, turn)
     assert '<span class="unsupported" title="Not supported by the cited article">Invented claim.</span>' in out
-    assert "1 unsupported sentence flagged" in out
     assert text_of(out.split('class="answer-text">', 1)[1].split('<div class="answer-foot">')[0]) == "Supported. 1 Invented claim. 2"
 
 
