@@ -5,14 +5,18 @@ Layout of the index directory::
     catalog.sqlite   files, content hashes, cleaned articles, chunk spans (rag.catalog)
     chroma/          Chroma PersistentClient data (unless RAG_CHROMA_HOST points at a server)
     bm25/            the bm25s index, with the catalog generation it was built from (rag.stores)
+    lock             who has the folder open: readers shared, a writer exclusive (rag.lock)
+
+The folder is created by the first write: reading an index that was never written creates nothing.
 
 Crash safety: for one file, vectors are written to Chroma first (in pieces of `EMBED_PIECE` chunks,
 the file marked pending in the catalog before the first) and the catalog is committed last. A killed
 ingest therefore leaves the catalog at the file's old hash, and the next ingest redoes that file,
 embedding only the chunks not yet in Chroma; `reconcile()` deletes vectors that no catalog entry owns
 (except those of pending files) and re-queues files whose vectors are missing. Reads never return a
-chunk the catalog does not vouch for (rag.retrieval). BM25 is rebuilt from the catalog into a temporary directory and swapped in, and is rebuilt
-whenever its recorded generation differs from the catalog's.
+chunk the catalog does not vouch for (rag.retrieval). BM25 is rebuilt from the catalog into a folder
+of its own and swapped in, and is rebuilt whenever its recorded generation differs from the
+catalog's. Tests kill -9 an ingest at the named points of rag.hooks.
 """
 
 from __future__ import annotations
