@@ -121,6 +121,8 @@ class Handlers:
 
         try:
             added, problems, chunks = ingest_uploads(self.engine, payload, report)
+        except NewsragError as error:  # e.g. another process is writing the index: say who, and what to do
+            added, problems, chunks = [], [(n, str(error)) for n, _ in payload], 0
         except Exception as error:  # noqa: BLE001 - report on the page, keep the traceback in the log
             log.exception("upload failed")
             added, problems, chunks = [], [(n, f"could not be indexed ({type(error).__name__})") for n, _ in payload], 0
