@@ -336,6 +336,11 @@ class LocalServer:
             self._records.mkdir(parents=True, exist_ok=True)
             port = free_port()
             env = {**os.environ, "HF_HUB_OFFLINE": "1"}  # a local file; never reach a hub
+            # llama.cpp's OpenMP threads spin between steps by default. With all cores in use and
+            # anything else running (the embedder, a UI, tests) the spinning threads starve the
+            # working ones: on 2 busy cores the 0.5B generated 0.9-2.9 tokens/s spinning and 10 with
+            # passive waits (benchmarks/local_model_speed.py). A wake-up per step costs microseconds.
+            env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             with open(self.log_path, "wb") as log_file:
                 try:
                     self._process = _spawn(

@@ -83,6 +83,8 @@ def test_serves_the_model_on_loopback_only(server):
     with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(f"{server.base_url}/models") as response:
         assert [m["id"] for m in json.load(response)["data"]] == [SPEC.alias]
     assert server.n_threads == len(os.sched_getaffinity(0))
+    environ = Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
+    assert b"OMP_WAIT_POLICY=PASSIVE" in environ or os.environ.get("OMP_WAIT_POLICY")  # see LocalServer.start
 
 
 def test_streams_a_chat_completion(server):
