@@ -16,6 +16,7 @@ import rag.errors
 from rag.errors import (
     CorpusNotFound,
     DocumentError,
+    IndexBusy,
     IndexNotReady,
     InvalidQuestion,
     LLMError,
@@ -32,7 +33,7 @@ ERRORS = [
 
 def test_the_module_defines_the_known_errors():
     assert set(ERRORS) == {NewsragError, InvalidQuestion, CorpusNotFound, UnknownSource, IndexNotReady,
-                           DocumentError, LLMError}
+                           DocumentError, LLMError, IndexBusy}
 
 
 @pytest.mark.parametrize("cls", ERRORS, ids=lambda c: c.__name__)
