@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence

@@ -11,7 +11,8 @@ import random
 
 import pytest
 
-from rag.citations import SUPPORT_THRESHOLD, CitationStream, Claim, Reading, could_be_marker, parse_marker
+from rag.citations import SUPPORT_THRESHOLD, CitationStream, could_be_marker, parse_marker
+from rag.support import Claim, Reading
 from rag.schema import Passage
 from rag.terms import TermWeights
 

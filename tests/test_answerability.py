@@ -1,0 +1,98 @@
+"""rag/answerability.py: answer types, the question's focus, the signals, and the shipped model."""
+
+import numpy as np
+import pytest
+
+from rag.answerability import (
+    AnswerabilityModel,
+    Question,
+    Signals,
+    answer_type,
+    entities,
+    focus_noun,
+    has_type,
+    markup_share,
+    shipped_model,
+    signals,
+)
+from rag.terms import TermWeights
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Who chairs the talks?", "person"),
+    ("Which minister visited Kiev?", "person"),
+    ("When did the talks begin?", "date"),
+    ("In what year was NATO founded?", "date"),
+    ("What time did the meeting start?", "clock"),
+    ("How long did the meeting last?", "duration"),
+    ("How many troops are at the border?", "number"),
+    ("What is the population of Ukraine?", "number"),
+    ("Where did Blinken meet Lavrov?", "place"),
+    ("Which city hosted the talks?", "place"),
+    ("Why did Russia mass troops?", "other"),
+])
+def test_answer_types_follow_the_question_words(question, kind):
+    assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize("kind, sentence, expected", [
+    ("clock", "The talks began at 9:30 a.m. in Geneva.", True),
+    ("clock", "The talks lasted ninety minutes.", False),
+    ("duration", "The meeting lasted two hours.", True),
+    ("duration", "The meeting ended on Friday.", False),
+    ("date", "They met on January 21, 2022.", True),
+    ("date", "They met in Geneva.", False),
+    ("number", "Russia massed 100,000 troops.", True),
+    ("number", "Russia massed troops.", False),
+])
+def test_has_type_finds_a_thing_of_the_asked_type(kind, sentence, expected):
+    assert has_type(kind, sentence) is expected
+
+
+def test_a_person_or_place_must_be_a_name_the_question_does_not_already_hold():
+    assert has_type("person", "Lavrov met Blinken.", "Who met Blinken?")
+    assert not has_type("person", "He met Blinken there.", "Who met Blinken?")
+
+
+def test_focus_and_entities_of_a_question():
+    assert focus_noun("How many delegates attended?") == "deleg"
+    assert focus_noun("How did the Russian ruble react to the talks?") == "rubl"
+    assert focus_noun("Why did it happen?") is None
+    assert entities("Where did Blinken meet Lavrov?") == ["blinken", "lavrov"]
+
+
+def test_markup_share_measures_link_and_image_syntax():
+    assert markup_share("Plain words only.") == 0
+    assert markup_share("[x](http://a.example/very/long/path/to/an/image.png)") == 1
+
+
+def test_signals_of_a_sentence_that_holds_the_asked_number():
+    weights = TermWeights({"russia": 2, "troop": 3, "border": 2}, documents=10)
+    q = Question.of("How many troops did Russia mass at the border?", weights)
+    with_number = signals(q, "Russia massed 100,000 troops at the border.", "Russia massed 100,000 troops at the border.", 0, 0.8, weights)
+    without = signals(q, "Russia massed troops at the border.", "Russia massed troops at the border.", 0, 0.8, weights)
+    assert with_number.type_expected == without.type_expected == 1.0
+    assert (with_number.type_present, without.type_present) == (1.0, 0.0)
+    assert len(with_number.vector()) == len(Signals.names())
+
+
+def test_the_model_is_a_logistic_regression_over_standardised_signals():
+    n = len(Signals.names())
+    coef = np.zeros(n)
+    coef[Signals.names().index("type_present")] = 2.0
+    model = AnswerabilityModel(tuple(Signals.names()), np.zeros(n), np.ones(n), coef, -1.0, 0.5)
+    x = np.zeros((2, n))
+    x[1, Signals.names().index("type_present")] = 1.0
+    p = model.probability(x)
+    assert p[0] == pytest.approx(1 / (1 + np.e)) and p[1] == pytest.approx(1 / (1 + np.exp(-1.0)))
+
+
+def test_a_model_fitted_on_other_signals_is_refused():
+    raw = {"names": ["lexical"], "mean": [0], "scale": [1], "coef": [1], "intercept": 0, "threshold": 0.5}
+    with pytest.raises(ValueError, match="refit"):
+        AnswerabilityModel.from_dict(raw)
+
+
+def test_the_shipped_model_rewards_the_asked_answer_type():
+    model = shipped_model()
+    assert model.coef[model.names.index("type_present")] > 0
