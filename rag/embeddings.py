@@ -39,7 +39,6 @@ pipelines use exactly the same vectors as the index. `CachedEmbedder` keeps the 
 from __future__ import annotations
 
 import hashlib
-import math
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -406,10 +405,3 @@ def __getattr__(name: str) -> Any:
         return LlamaIndexEmbedding
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-
-def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    """Cosine similarity of two vectors (helper for tests and diagnostics)."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    denom = math.sqrt(float(a @ a) * float(b @ b))
-    return float(a @ b) / denom if denom else 0.0
