@@ -35,7 +35,7 @@ from rag.embeddings import Embedder
 from rag.errors import IndexBusy
 from rag.lock import IndexLock
 from rag.schema import Article, Chunk, Passage
-from rag.stores import Filters, TermStore, VectorStore
+from rag.stores import Filters, TermStore, VectorStore, row_metadata
 
 # Bump when the rows the stores keep change shape: indexes written before are rebuilt.
 STORE_VERSION = 2
@@ -155,7 +155,13 @@ class Index:
         plans = []
         for file, sha256, articles in files:
             chunks = [c for a in articles for c in chunk_article(a, self.settings.chunk_chars)]
-            present = self.vectors.ids(file)
+            stored = self.vectors.rows(file)
+            # Same id = same text at the same place, but the article's metadata (an outlet, a title)
+            # may have changed around it: such chunks keep their vectors and get the new metadata.
+            changed = [c for c in chunks if c.id in stored and stored[c.id] != row_metadata(c, file)]
+            if changed:
+                self.vectors.rewrite_metadata(changed, file)
+            present = set(stored)
             plans.append(_Plan(file, sha256, articles, chunks, present, [c for c in chunks if c.id not in present]))
         self.catalog.mark_pending([plan.file for plan in plans if plan.missing])
         piece: list[tuple[_Plan, Chunk]] = []

@@ -109,15 +109,28 @@ class VectorStore:
         return int(self._client.get_max_batch_size())
 
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray, file: str) -> None:
+        """Write chunks with their vectors, replacing any row of the same id whole: Chroma's upsert
+        would merge metadata, keeping a key (an outlet, a title) the new row no longer has."""
         step = self.max_batch
         for i in range(0, len(chunks), step):
             part = chunks[i : i + step]
-            self._collection.upsert(
+            self._collection.delete(ids=[c.id for c in part])
+            self._collection.add(
                 ids=[c.id for c in part],
                 embeddings=np.asarray(vectors[i : i + step], dtype=np.float32),
                 documents=[c.text for c in part],
                 metadatas=[row_metadata(c, file) for c in part],
             )
+
+    def rewrite_metadata(self, chunks: Sequence[Chunk], file: str) -> None:
+        """Give stored chunks their current metadata, keeping their vectors (no re-embedding)."""
+        for i in range(0, len(chunks), self.max_batch):
+            part = chunks[i : i + self.max_batch]
+            got = self._collection.get(ids=[c.id for c in part], include=["embeddings"])
+            vectors = dict(zip(got["ids"], got["embeddings"]))
+            kept = [c for c in part if c.id in vectors]
+            if kept:
+                self.add(kept, np.array([vectors[c.id] for c in kept]), file)
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = sorted(ids)
@@ -130,9 +143,9 @@ class VectorStore:
     def ids(self, file: str | None = None) -> set[str]:
         return set(self._collection.get(where={"file": file} if file else None, include=[])["ids"])
 
-    def rows(self) -> dict[str, dict[str, Any]]:
-        """Every stored chunk's metadata by id (for checks and repairs, not for queries)."""
-        got = self._collection.get(include=["metadatas"])
+    def rows(self, file: str | None = None) -> dict[str, dict[str, Any]]:
+        """Every stored chunk's metadata by id, or those of one file (for syncs and checks, not queries)."""
+        got = self._collection.get(where={"file": file} if file else None, include=["metadatas"])
         return dict(zip(got["ids"], got["metadatas"]))
 
     def count(self) -> int:
@@ -226,11 +239,12 @@ class TermStore:
         if self._generation != generation:
             import bm25s
 
-            self._bm25, self._rows = None, []
-            if self.generation() == generation and (self.dir / "rows.json").exists():
-                self._bm25 = bm25s.BM25.load(str(self.dir), show_progress=False)
-                self._rows = json.loads((self.dir / "rows.json").read_text(encoding="utf-8"))
-            self._generation = generation
+            self._bm25, self._rows, self._generation = None, [], None
+            if self.generation() == generation:  # only a generation found on disk counts as loaded
+                if (self.dir / "rows.json").exists():
+                    self._bm25 = bm25s.BM25.load(str(self.dir), show_progress=False)
+                    self._rows = json.loads((self.dir / "rows.json").read_text(encoding="utf-8"))
+                self._generation = generation
         return self._bm25
 
     def search(self, question: str, depth: int, generation: str, filters: Filters | None = None) -> list[Passage]:

@@ -151,15 +151,15 @@ def test_a_file_of_more_chunks_than_chromas_max_batch_is_embedded_and_written_in
     monkeypatch.setattr(VectorStore, "max_batch", property(lambda self: 7))  # Chroma's is ~5,461
     monkeypatch.setattr(rag.index, "EMBED_PIECE", 10, raising=False)
     engine = make_engine({"big.txt": _long_article(45), "small.txt": ARTICLES["a.txt"]}, chunk_chars=100)
-    upserts: list[int] = []
+    writes: list[int] = []
     collection = engine.index.vectors._collection
-    upsert = collection.upsert
-    monkeypatch.setattr(collection, "upsert", lambda **kw: (upserts.append(len(kw["ids"])), upsert(**kw))[1])
+    add = collection.add
+    monkeypatch.setattr(collection, "add", lambda **kw: (writes.append(len(kw["ids"])), add(**kw))[1])
     embedded = _spy_embed(monkeypatch, engine)
     report = engine.ingest()
     assert report.errors == [] and report.added == 2 and report.chunks == 46
     assert max(embedded) <= 10 and sum(embedded) == 46  # memory stays flat: never the whole file at once
-    assert max(upserts) <= 7
+    assert max(writes) <= 7
     catalog_ids = set().union(*engine.index.catalog.chunk_ids_by_file().values())
     assert engine.index.vectors.ids() == catalog_ids and len(catalog_ids) == 46
     assert engine.retrieve("delegation number 33", k=1)[0].text.startswith("Report 33 ")

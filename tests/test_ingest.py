@@ -169,9 +169,6 @@ def test_exact_duplicate_texts_are_reported_and_both_files_kept(make_engine):
     assert ingest(index, corpus).duplicates == [("copy.jsonl#1", "c.txt")]
 
 
-@pytest.mark.xfail(reason="bug: Index.sync_files skips chunks already in Chroma by id, so metadata that "
-                          "changed without the text (here the outlet) stays stale in Chroma while BM25 "
-                          "and the catalog have the new one", strict=True)
 def test_a_metadata_only_change_reaches_both_stores(make_engine):
     engine = make_engine({"a.txt": A + "\nSource: AP\n"})
     index, corpus = engine.index, engine.settings.corpus
