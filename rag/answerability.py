@@ -115,16 +115,21 @@ _REPORTING_VERBS = frozenset(
     "say says said tell told think thinks believe believes claim claims state states report reports mean means".split())
 
 
-def entities(question: str) -> list[str]:
-    """Stemmed tokens of the question's capitalised words (its first word aside): names it asks about."""
+def names_asked(question: str) -> list[str]:
+    """The question's capitalised words, its first word and stop words aside ("The Crown": stop words
+    are never indexed): the names it asks about."""
     words = _NAME.findall(question)
     if words and question.lstrip().startswith(words[0]):
         words = words[1:]
+    return [w for w in words if w.lower() not in STOPWORDS]
+
+
+def entities(question: str) -> list[str]:
+    """Stemmed tokens of the names the question asks about, in order, without repeats."""
     stems: dict[str, None] = {}
-    for w in words:
-        if w.lower() not in STOPWORDS:
-            for t in tokens(w):
-                stems.setdefault(t, None)
+    for w in names_asked(question):
+        for t in tokens(w):
+            stems.setdefault(t, None)
     return list(stems)
 
 
@@ -170,12 +175,8 @@ def question_verb(question: str) -> str | None:
 
 
 def unknown_names(question: str, weights: TermWeights) -> list[str]:
-    """Capitalised words of the question (not its first word) that no indexed chunk contains."""
-    words = _NAME.findall(question)
-    if words and question.lstrip().startswith(words[0]):
-        words = words[1:]
-    words = [w for w in words if w.lower() not in STOPWORDS]  # "The Crown": stop words are never indexed
-    return [w for w in words if tokens(w) and all(weights.df.get(t, 0) == 0 for t in tokens(w))]
+    """The names the question asks about (`names_asked`) that no indexed chunk contains."""
+    return [w for w in names_asked(question) if tokens(w) and all(weights.df.get(t, 0) == 0 for t in tokens(w))]
 
 
 # --- signals --------------------------------------------------------------------------------------
