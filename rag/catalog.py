@@ -45,6 +45,12 @@ def text_sha(text: str) -> str:
 class Catalog:
     def __init__(self, path: Path | str):
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        # Ingest commits once per file. In WAL mode with synchronous=NORMAL a commit does not wait for
+        # an fsync (the WAL is synced at checkpoints): a killed process still leaves every committed
+        # file intact (only a power cut may lose the last commits, which the next ingest redoes), and
+        # readers in other processes never block the writer.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._hash_texts()
 

@@ -32,6 +32,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(
         f"added {report.added}, updated {report.updated}, removed {report.removed}, "
         f"unchanged {report.unchanged}; {report.chunks} chunks embedded in {report.seconds:.1f} s"
+        + (f" ({report.reused} vectors from the embedding cache)" if report.reused else "")
     )
     for path, reason in report.errors:
         print(f"skipped {path}: {reason}", file=sys.stderr)

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     embed_model: str = Field("text-embedding-3-small", description="model name for embedder=openai")
     embed_batch_size: int = Field(4, ge=1, le=256)  # measured fastest for MiniLM chunks on 2 cores
     embed_threads: int = Field(0, ge=0, description="onnxruntime threads; 0 = all cores")
+    embed_cache: str | None = Field(
+        None, description="file of chunk vectors kept across ingests and indexes; unset = "
+        "$XDG_CACHE_HOME/newsrag/embeddings.sqlite, off = no cache (rag.embedding_cache)",
+    )
     ingest_batch_chars: int = Field(
         200_000, ge=1, description="changed files are embedded together up to this much text, then committed"
     )
@@ -98,11 +102,19 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("model_dir", "model_cache", "model_find_links", mode="before")
+    @field_validator("model_dir", "model_cache", "model_find_links", "embed_cache", mode="before")
     @classmethod
     def _blank_path_is_unset(cls, value: object) -> object:
         # An empty RAG_MODEL_DIR= in .env means "the default", not the current folder.
         return None if isinstance(value, str) and not value.strip() else value
+
+    def embed_cache_path(self) -> Path | None:
+        """Where ingest keeps chunk vectors (None: RAG_EMBED_CACHE=off)."""
+        from rag.embedding_cache import default_path
+
+        if self.embed_cache is None:
+            return default_path()
+        return None if self.embed_cache.strip().lower() == "off" else Path(self.embed_cache).expanduser()
 
     def llm_configured(self) -> bool:
         return bool(self.openai_base_url and self.llm_model)

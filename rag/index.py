@@ -31,6 +31,7 @@ from rag import hooks
 from rag.catalog import Catalog
 from rag.chunking import CHUNKER_VERSION, chunk_article
 from rag.config import Settings
+from rag.embedding_cache import StoredEmbedder
 from rag.embeddings import Embedder
 from rag.errors import IndexBusy
 from rag.lock import IndexLock
@@ -44,7 +45,7 @@ STORE_VERSION = 2
 EMBED_PIECE = 256
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: a piece groups its chunks by plan
 class _Plan:
     """One file of a `sync_files` call: its articles, chunks, the chunk ids already in Chroma, the
     chunks to embed, and how many of those are written."""
@@ -79,6 +80,8 @@ class Index:
         self._articles: dict[str, str] = {}  # cleaned texts, valid for one catalog generation
         self._articles_generation = -1
         self._same_text: tuple[int, dict[str, list[str]]] = (-1, {})  # (generation, rag.catalog.same_text)
+        self._count = (-1, 0)  # (generation, chunks)
+        self._stored_embedder: StoredEmbedder | None = None  # ingest's, through the embedding cache
         if self.dir.is_dir():
             self._open()  # an existing index is opened (and locked) now: a refusal comes at once
 
@@ -142,10 +145,11 @@ class Index:
         self.catalog.clear()
 
     # --- writing --------------------------------------------------------------------------------
-    def sync_files(self, files: list[tuple[str, str, list[Article]]]) -> int:
+    def sync_files(self, files: list[tuple[str, str, list[Article]]]) -> tuple[int, int]:
         """Make the index hold exactly these articles for each (file, sha256, articles); returns the
-        number of chunks embedded. Chunks already in Chroma under the same id (same text at the same
-        place) are not re-embedded.
+        number of chunks written to Chroma, and how many of those had their vector in the embedding
+        cache (rag.embedding_cache). Chunks already in Chroma under the same id (same text at the same
+        place) are not written again.
 
         The missing chunks of all the files are embedded and written to Chroma in pieces of
         `EMBED_PIECE` (each piece length-sorted by the embedder: less padding), so memory stays flat
@@ -165,36 +169,43 @@ class Index:
             plans.append(_Plan(file, sha256, articles, chunks, present, [c for c in chunks if c.id not in present]))
         self.catalog.mark_pending([plan.file for plan in plans if plan.missing])
         piece: list[tuple[_Plan, Chunk]] = []
-        embedded = 0
+        embedder = self._ingest_embedder()
+        hits_before = getattr(embedder, "hits", 0)
+        written = 0
         for plan in plans:
             if not plan.missing:
                 self._commit(plan)
             for chunk in plan.missing:
                 piece.append((plan, chunk))
                 if len(piece) >= EMBED_PIECE:
-                    embedded += self._write_piece(piece)
+                    written += self._write_piece(piece, embedder)
                     piece = []
-        embedded += self._write_piece(piece)
+        written += self._write_piece(piece, embedder)
         self.catalog.set_state("fingerprint", self.fingerprint())
-        return embedded
+        return written, getattr(embedder, "hits", 0) - hits_before
 
-    def _write_piece(self, piece: list[tuple[_Plan, Chunk]]) -> int:
-        """Embed one piece of chunks, write it to Chroma file by file, and commit the files it completes."""
+    def _ingest_embedder(self) -> Embedder:
+        """The embedder through the embedding cache, unless RAG_EMBED_CACHE=off."""
+        path = self.settings.embed_cache_path()
+        if path is None:
+            return self.embedder
+        if self._stored_embedder is None:
+            self._stored_embedder = StoredEmbedder(self.embedder, path)
+        return self._stored_embedder
+
+    def _write_piece(self, piece: list[tuple[_Plan, Chunk]], embedder: Embedder) -> int:
+        """Embed one piece of chunks, write it to Chroma in one call, and commit the files it completes
+        (many small files share a piece: one write for all of them, not one per file)."""
         if not piece:
             return 0
         hooks.point("embed")
-        vectors = self.embedder.embed([chunk.text for _, chunk in piece])
-        start = 0
-        while start < len(piece):
-            plan = piece[start][0]
-            end = start
-            while end < len(piece) and piece[end][0] is plan:
-                end += 1
-            self.vectors.add([chunk for _, chunk in piece[start:end]], vectors[start:end], plan.file)
-            plan.written += end - start
+        vectors = embedder.embed([chunk.text for _, chunk in piece])
+        self.vectors.add([chunk for _, chunk in piece], vectors, [plan.file for plan, _ in piece])
+        for plan, _ in piece:
+            plan.written += 1
+        for plan in dict.fromkeys(plan for plan, _ in piece):  # in order: a file completes once
             if plan.written == len(plan.missing):
                 self._commit(plan)
-            start = end
         return len(piece)
 
     def _commit(self, plan: _Plan) -> None:
@@ -267,8 +278,15 @@ class Index:
         return self._same_text[1].get(source, [])
 
     def count(self) -> int:
-        """Chunks the catalog vouches for (Chroma may hold more after a crash, until reconciled)."""
-        return self.catalog.chunk_count() if self.exists() else 0
+        """Chunks the catalog vouches for (Chroma may hold more after a crash, until reconciled).
+        Counted once per catalog generation: every question checks it, and counting reads every
+        article row."""
+        if not self.exists():
+            return 0
+        generation = self.catalog.generation
+        if self._count[0] != generation:
+            self._count = (generation, self.catalog.chunk_count())
+        return self._count[1]
 
     def close(self) -> None:
         """Close the catalog and the Chroma client, and release the lock: a later Index on this folder
@@ -279,6 +297,9 @@ class Index:
                 return
             self._catalog.close()
             self._vectors.close()  # type: ignore[union-attr]
+            if self._stored_embedder is not None:
+                self._stored_embedder.close()
+                self._stored_embedder = None
             self._catalog = self._vectors = None
             self.lock.release_shared()
 

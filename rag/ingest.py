@@ -56,7 +56,9 @@ class _Run:
         """Embed and commit the pending files, and count them."""
         if not self.pending:
             return
-        self.report.chunks += self.index.sync_files(self.pending)
+        written, reused = self.index.sync_files(self.pending)
+        self.report.chunks += written
+        self.report.reused += reused
         for _, _, articles in self.pending:
             self.written.update(a.source for a in articles)
         for name, _, _ in self.pending:

@@ -109,7 +109,8 @@ class IngestReport:
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
-    chunks: int = 0  # chunks written (embedded) by this run
+    chunks: int = 0  # chunks written to Chroma by this run
+    reused: int = 0  # of those, chunks whose vector came from the embedding cache (not embedded again)
     errors: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0

@@ -19,6 +19,9 @@ for _name in list(os.environ):
         del os.environ[_name]
 os.environ["RAG_ENV_FILE"] = ""
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="newsrag-tests-data-")
+# The user's embedding cache is never read: engines built by `make_engine` get one of their own (fresh
+# per test); everything else, subprocesses included, embeds without one.
+os.environ["RAG_EMBED_CACHE"] = "off"
 
 import pytest  # noqa: E402
 
@@ -62,6 +65,7 @@ def make_engine(tmp_path, embedder):
             path = corpus / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        overrides.setdefault("embed_cache", str(tmp_path / "embeddings.sqlite"))
         settings = Settings(corpus=corpus, index=tmp_path / "index", answer_mode="extractive", **overrides)
         engine = Engine(settings, embedder)
         engines.append(engine)

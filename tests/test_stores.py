@@ -56,7 +56,7 @@ def store(tmp_path, monkeypatch):
     store = VectorStore.open(tmp_path / "chroma", "test")
     for file in ("a.txt", "b.txt", "c.jsonl"):
         group = [(i, c) for i, (c, f) in enumerate(_chunks()) if f == file]
-        store.add([c for _, c in group], np.stack([_vector(10 * i) for i, _ in group]), file)
+        store.add([c for _, c in group], np.stack([_vector(10 * i) for i, _ in group]), [file] * len(group))
     return store
 
 
@@ -122,7 +122,7 @@ def test_add_writes_in_batches_no_larger_than_the_max_batch(tmp_path, monkeypatc
     monkeypatch.setattr(Collection, "add", spy)
     store = VectorStore.open(tmp_path / "chroma", "test")
     chunks = [c for c, _ in _chunks()]
-    store.add(chunks, np.stack([_vector(10 * i) for i in range(10)]), "all.txt")
+    store.add(chunks, np.stack([_vector(10 * i) for i in range(10)]), ["all.txt"] * 10)
     assert sizes == [3, 3, 3, 1]
     assert store.count() == 10
     assert store.ids() == ALL_IDS
@@ -163,7 +163,7 @@ def test_search_of_an_empty_store_returns_nothing(tmp_path):
 
 def test_add_of_an_existing_id_replaces_its_text_and_span(store):
     chunk = Chunk("a.txt", 0, 5, "Hello", "id0", {"outlet": "AP", "title": "Talks"})
-    store.add([chunk], np.stack([_vector(0)]), "a.txt")
+    store.add([chunk], np.stack([_vector(0)]), ["a.txt"])
     assert store.count() == 10
     assert store.search(QUERY, 1)[0].text == "Hello"
     assert store.rows()["id0"] == {"source": "a.txt", "file": "a.txt", "start": 0, "end": 5,
@@ -172,7 +172,7 @@ def test_add_of_an_existing_id_replaces_its_text_and_span(store):
 
 def test_add_of_an_existing_id_drops_metadata_the_chunk_no_longer_has(store):
     chunk = Chunk("a.txt", 0, len(TEXTS[0][1]), TEXTS[0][1], "id0", {})  # the article lost outlet and title
-    store.add([chunk], np.stack([_vector(0)]), "a.txt")
+    store.add([chunk], np.stack([_vector(0)]), ["a.txt"])
     assert store.rows()["id0"] == {"source": "a.txt", "file": "a.txt", "start": 0, "end": len(TEXTS[0][1])}
     assert "id0" not in {p.id for p in store.search(QUERY, 10, {"outlet": "AP"})}
 
@@ -196,7 +196,7 @@ def test_clear_empties_the_collection_and_it_stays_usable(store):
     store.clear()
     assert store.count() == 0 and store.ids() == set() and store.rows() == {}
     chunk, file = _chunks()[3]
-    store.add([chunk], np.stack([_vector(0)]), file)
+    store.add([chunk], np.stack([_vector(0)]), [file])
     assert store.ids() == {"id3"}
 
 
