@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -125,6 +126,33 @@ def cmd_model_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chroma(args: argparse.Namespace) -> int:
+    """Run Chroma's own server (`chroma run`) in the foreground for this index: every process that
+    sets RAG_CHROMA_HOST/RAG_CHROMA_PORT to it (and the same RAG_INDEX, where the catalog and BM25
+    live) shares one index, while one of them ingests."""
+    import shutil
+
+    from rag.config import Settings
+
+    settings = Settings(**({"index": args.index} if args.index else {}))
+    chroma = Path(sys.executable).with_name("chroma")
+    executable = str(chroma) if chroma.exists() else shutil.which("chroma")
+    if executable is None:
+        print("rag: error: the `chroma` command is not installed: run `make setup` (it comes with chromadb)", file=sys.stderr)
+        return 2
+    host = args.host or settings.chroma_host or "127.0.0.1"
+    port = args.port or settings.chroma_port
+    path = args.path or Path(settings.index) / "chroma-server"
+    print(
+        f"rag: Chroma server for {path} on http://{host}:{port}; in every app process set\n"
+        f"  RAG_CHROMA_HOST={host} RAG_CHROMA_PORT={port} RAG_INDEX={settings.index}",
+        file=sys.stderr, flush=True,
+    )
+    # exec, not a child: Ctrl-C and kill reach the server itself, and nothing is left running.
+    os.execv(executable, [executable, "run", "--path", str(path), "--host", host, "--port", str(port)])
+    return 0  # not reached
+
+
 def _plugin_commands() -> dict[str, object]:
     """Commands that live outside the library (`ui`, `eval`), registered as entry points."""
     return {ep.name: ep for ep in entry_points(group="newsrag.commands")}
@@ -153,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--asks", type=int, default=100, help="at most this many questions to time, each once (default 100)")
     p.add_argument("--questions", type=Path, help="questions to time: one per line, or JSON Lines with a 'question' field (default: built in)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("chroma", help="run a Chroma server for this index (several processes share it)", description="Run Chroma's own server (`chroma run`) in the foreground, on 127.0.0.1 unless --host says otherwise. Chroma's embedded store is not process-safe; with a server, a serving `rag ui` and an ingest in another process share one index: set RAG_CHROMA_HOST and RAG_CHROMA_PORT (printed at start) in each, with the same RAG_INDEX (the catalog and BM25 stay in that folder, and ingests take turns through its lock).")
+    p.add_argument("--host", help="address to bind (default: RAG_CHROMA_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: RAG_CHROMA_PORT or 8000)")
+    p.add_argument("--path", type=Path, help="where the server keeps its data (default: <index>/chroma-server)")
+    p.set_defaults(func=cmd_chroma)
 
     from rag.model import MODELS
 

@@ -39,7 +39,7 @@ from rag.errors import IndexBusy
 
 SERVER_HINT = (
     "Chroma's embedded store is not process-safe: to share an index between processes, run a Chroma "
-    "server (`chroma run`) and set RAG_CHROMA_HOST"
+    "server (`rag chroma`) and set RAG_CHROMA_HOST and RAG_CHROMA_PORT in each process"
 )
 
 
