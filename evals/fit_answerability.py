@@ -34,7 +34,7 @@ import numpy as np
 
 from evals import metrics, qaset, rgb
 from evals.common import CACHE_DIR, SEEDS, open_engine, shared_dir
-from rag.answerability import MODEL_FILE, AnswerabilityModel, Signals
+from rag.answerability import MODEL_FILE, AnswerabilityModel, Signals, allowed
 from rag.extractive import ExtractiveAnswerer
 
 K = 5
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     out_of_fold = np.zeros(len(y))
     for train, held in GroupKFold(n_splits=5).split(x, y, groups):
         mean, scale, clf = fit(x[train], y[train], weight[train])
-        out_of_fold[held] = clf.predict_proba((x[held] - mean) / scale)[:, 1]
+        out_of_fold[held] = clf.predict_proba((x[held] - mean) / scale)[:, 1] * allowed(x[held])
     user_questions = [i for i, e in enumerate(examples) if not e.group.startswith("rgb:")]
     threshold, curve = pick_threshold(question_level([examples[i] for i in user_questions], out_of_fold[user_questions]))
     mean, scale, clf = fit(x, y, weight)

@@ -4,7 +4,7 @@ Embedding is most of ingest's time (MiniLM on 2 cores: ~35-70 chunks/s), so no t
 embedded twice: not on a re-ingest after a chunking change (most chunk texts come back), not for a
 second index of the same articles, not on a benchmark rerun. One SQLite file per user
 (`$XDG_CACHE_HOME/newsrag/embeddings.sqlite` by default, `RAG_EMBED_CACHE` names another, an empty
-value turns it off), shared by every index and process (WAL mode; concurrent writers wait on
+value `off` turns it off; empty means the default), shared by every index and process (WAL mode; concurrent writers wait on
 SQLite's busy timeout). Only ingest goes through it: questions have their own in-memory cache
 (`rag.embeddings.CachedEmbedder`).
 
@@ -106,12 +106,12 @@ class StoredEmbedder:
         if not texts:
             return self.inner.embed(texts)
         found = self.cache.get(self.name, texts)
+        self.hits += sum(t in found for t in texts)  # only vectors that were in the cache before
         missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
             vectors = self.inner.embed(missing)
             self.cache.put(self.name, missing, vectors)
             found.update(zip(missing, vectors))
-        self.hits += len(texts) - len(missing)
         self.misses += len(missing)
         return np.stack([found[t] for t in texts])
 

@@ -50,6 +50,42 @@ def tokens(text: str) -> list[str]:
     return [_stem(w) for w in WORD.findall(text.lower())]
 
 
+# Adjectives of nationality and their country, for the evidence an answer must share with a question
+# ("Canada's minister" / "his Canadian counterpart"). Not used by BM25: folding them there would
+# change what a keyword search for "Russian" finds.
+_DEMONYMS = """american:america british:britain canadian:canada chinese:china european:europe french:france
+    german:germany russian:russia ukrainian:ukraine belarusian:belarus swiss:switzerland italian:italy
+    spanish:spain polish:poland japanese:japan indian:india israeli:israel iranian:iran turkish:turkey
+    georgian:georgia finnish:finland swedish:sweden norwegian:norway danish:denmark dutch:netherlands
+    austrian:austria hungarian:hungary romanian:romania estonian:estonia latvian:latvia lithuanian:lithuania
+    kazakh:kazakhstan syrian:syria iraqi:iraq afghan:afghanistan korean:korea mexican:mexico
+    brazilian:brazil australian:australia egyptian:egypt saudi:arabia soviet:ussr""".split()
+
+
+@lru_cache(maxsize=1)
+def _demonym_stems() -> dict[str, str]:
+    return {_stem(adjective): _stem(country) for adjective, country in (pair.split(":") for pair in _DEMONYMS)}
+
+
+def fold_demonyms(stems: list[str]) -> list[str]:
+    """Stemmed tokens with adjectives of nationality replaced by their country's stem.
+
+    >>> fold_demonyms(tokens("his Canadian counterpart")) == tokens("his Canada counterpart")
+    True
+    """
+    table = _demonym_stems()
+    return [table.get(t, t) for t in stems]
+
+
+def country_forms(stem: str) -> list[str]:
+    """A stem and, for a country, the stems of its adjectives: what an index may hold for it.
+
+    >>> country_forms(tokens("Canada")[0]) == [tokens("Canada")[0], tokens("Canadian")[0]]
+    True
+    """
+    return [stem] + [adjective for adjective, country in _demonym_stems().items() if country == stem]
+
+
 def content_terms(text: str) -> list[str]:
     """Stemmed content terms of a question or sentence, in order, without repeats."""
     seen: dict[str, None] = {}

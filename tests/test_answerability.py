@@ -82,9 +82,25 @@ def test_the_model_is_a_logistic_regression_over_standardised_signals():
     coef[Signals.names().index("type_present")] = 2.0
     model = AnswerabilityModel(tuple(Signals.names()), np.zeros(n), np.ones(n), coef, -1.0, 0.5)
     x = np.zeros((2, n))
+    x[:, Signals.names().index("identifies")] = 1.0  # not an identity question (see the rules below)
     x[1, Signals.names().index("type_present")] = 1.0
     p = model.probability(x)
     assert p[0] == pytest.approx(1 / (1 + np.e)) and p[1] == pytest.approx(1 / (1 + np.exp(-1.0)))
+
+
+def test_rules_rule_out_a_sentence_without_the_asked_type_or_that_only_mentions_what_is_asked():
+    weights = TermWeights({"russia": 2, "troop": 3, "border": 2, "capit": 1, "germani": 2}, documents=10)
+    n = len(Signals.names())
+    model = AnswerabilityModel(tuple(Signals.names()), np.zeros(n), np.ones(n), np.ones(n), 5.0, 0.5)
+    how_many = Question.of("How many troops did Russia mass at the border?", weights)
+    no_number = signals(how_many, "Russia massed troops at the border.", "", 0, 0.9, weights)
+    number = signals(how_many, "Russia massed 100,000 troops at the border.", "", 0, 0.9, weights)
+    capital = Question.of("What is the capital of Germany?", weights)
+    mention = signals(capital, "In the German capital, where he met allies France and Britain, he spoke.", "", 0, 0.9, weights)
+    named = signals(capital, "Berlin, the German capital, hosted the allies.", "", 0, 0.9, weights)
+    p = model.probability(np.array([s.vector() for s in (no_number, number, mention, named)]))
+    assert p[0] == 0 and p[2] == 0  # whatever the weights say
+    assert p[1] > 0.9 and p[3] > 0.9
 
 
 def test_a_model_fitted_on_other_signals_is_refused():

@@ -122,6 +122,15 @@ def test_what_time_is_not_answered_by_a_duration(ask_text):
     assert ask_text("What time did the meeting in Geneva start?", text) == [text]
 
 
+def test_what_is_questions_need_a_definition_or_a_name_not_a_mention(ask_text):
+    # the failures reported on the seeds: "What is the capital of Germany?" answered with "In the German
+    # capital, where ...", "What is Swift?" with Blinken's "united, swift and severe" response
+    text = "In the German capital, where he met allies France, the United Kingdom and Germany, Blinken spoke."
+    assert ask_text("What is the capital of Germany?", text) == []
+    text = "Blinken promised a “united, swift and severe” response by the US and its allies."
+    assert ask_text("What is Swift?", text) == []
+
+
 def test_a_question_nothing_supports_is_refused(ask_text):
     assert ask_text("How many tanks crossed the river?", "The weather in Geneva was mild.") == []
 
