@@ -88,6 +88,17 @@ class Catalog:
             )
             self._bump_generation()
 
+    def known_files(self, files: list[str]) -> set[str]:
+        """Those of `files` that are indexed or pending (the only ones Chroma can hold chunks of)."""
+        found: set[str] = set()
+        for i in range(0, len(files), 500):  # SQLite's bound-parameter limit
+            part = files[i : i + 500]
+            marks = ",".join("?" * len(part))
+            found.update(row[0] for row in self._db.execute(
+                f"SELECT file FROM files WHERE file IN ({marks}) UNION SELECT file FROM pending WHERE file IN ({marks})",
+                part + part))
+        return found
+
     def remove_file(self, file: str) -> None:
         with self._transaction():
             self._db.execute("DELETE FROM articles WHERE file = ?", (file,))

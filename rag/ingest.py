@@ -87,11 +87,13 @@ def ingest(index: Index, root: Path, paths: list[Path] | None = None, *, batch_c
 
 def _sync(index: Index, root: Path, paths: list[Path] | None, batch_chars: int, progress: Progress | None,
           follow_outside_links: bool) -> IngestReport:
+    repair = index.needs_reconcile()  # read before this run marks its own write as started
+    index.started_writing()
     if index.built_differently():
         index.reset()  # another embedder or chunking: nothing stored can be reused
     skipped: list[tuple[str, str]] = []
     files = documents.discover(root, paths, follow_outside_links=follow_outside_links, skipped=skipped)
-    redo = index.reconcile()
+    redo = index.reconcile() if repair else set()
     run = _Run(index, len(files), batch_chars, progress)
     run.report.errors.extend(skipped)  # not "seen": an indexed file that became such a link is removed
     seen: set[str] = set()
@@ -117,6 +119,7 @@ def _sync(index: Index, root: Path, paths: list[Path] | None, batch_chars: int, 
             run.report.removed += 1
         index.drop_pending(keep=seen)
     index.refresh_bm25()
+    index.finished_writing()
     run.report.duplicates = _duplicates(index, run.written)
     return run.report
 
