@@ -40,24 +40,25 @@ def _pack(sentences: list[Offsets], chunk_chars: int) -> list[Offsets]:
     return groups
 
 
-def chunk_article(article: Article, chunk_chars: int = 500) -> list[Chunk]:
-    """Chunks of `article` in text order; each carries the article's metadata plus its source."""
+def chunk_spans(article: Article, chunk_chars: int = 500) -> list[tuple[str, int, int]]:
+    """(id, start, end) of each chunk of `article`, in text order, without keeping the chunk texts:
+    ingest holds these for a whole file and cuts the texts piece by piece (rag.index)."""
     text = article.text
     sentences: list[Offsets] = []
     for s, e in sentence_spans(text):
         sentences.extend(split_long(text, s, e, chunk_chars))
-    chunks = []
-    for start, end in _pack(sentences, chunk_chars):
-        piece = text[start:end]
-        chunks.append(
-            Chunk(
-                source=article.source,
-                start=start,
-                end=end,
-                text=piece,
-                id=chunk_id(article.source, start, end, piece),
-                meta=dict(article.meta),
-            )
-        )
-    assert all(text[c.start : c.end] == c.text for c in chunks)
+    return [(chunk_id(article.source, start, end, text[start:end]), start, end) for start, end in _pack(sentences, chunk_chars)]
+
+
+def make_chunk(article: Article, span: tuple[str, int, int]) -> Chunk:
+    """The chunk of `article` at one of its `chunk_spans`; it carries the article's metadata."""
+    chunk_id_, start, end = span
+    return Chunk(source=article.source, start=start, end=end, text=article.text[start:end], id=chunk_id_,
+                 meta=dict(article.meta))
+
+
+def chunk_article(article: Article, chunk_chars: int = 500) -> list[Chunk]:
+    """Chunks of `article` in text order; each carries the article's metadata plus its source."""
+    chunks = [make_chunk(article, span) for span in chunk_spans(article, chunk_chars)]
+    assert all(article.text[c.start : c.end] == c.text for c in chunks)
     return chunks

@@ -24,12 +24,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag import hooks
 from rag.catalog import Catalog
-from rag.chunking import CHUNKER_VERSION, chunk_article
+from rag.chunking import CHUNKER_VERSION, chunk_spans, make_chunk
 from rag.config import Settings
 from rag.embedding_cache import StoredEmbedder
 from rag.embeddings import Embedder
@@ -47,15 +47,16 @@ EMBED_PIECE = 256
 
 @dataclass(eq=False)  # hashed by identity: a piece groups its chunks by plan
 class _Plan:
-    """One file of a `sync_files` call: its articles, chunks, the chunk ids already in Chroma, the
-    chunks to embed, and how many of those are written."""
+    """One file of a `sync_files` call: its articles, the (id, start, end) of their chunks, the chunk
+    ids already in Chroma, the chunks to write as (article, span), and how many of those are written.
+    Spans, not chunk texts: a 20 MB file has ~40,000 chunks, and their texts are cut piece by piece."""
 
     file: str
     sha256: str
     articles: list[Article]
-    chunks: list[Chunk]
+    spans: dict[str, list[tuple[str, int, int]]]  # source -> chunk spans
     present: set[str]
-    missing: list[Chunk]
+    missing: list[tuple[Article, tuple[str, int, int]]]
     written: int = 0
 
 
@@ -159,17 +160,19 @@ class Index:
         plans = []
         known = self.catalog.known_files([file for file, _, _ in files])
         for file, sha256, articles in files:
-            chunks = [c for a in articles for c in chunk_article(a, self.settings.chunk_chars)]
+            spans = {a.source: chunk_spans(a, self.settings.chunk_chars) for a in articles}
             # A file new to the catalog (and not pending) has nothing in Chroma: no lookup (one round
             # trip per file, ~3 ms on a server, adds up over 100k files).
             stored = self.vectors.rows(file) if file in known else {}
             # Same id = same text at the same place, but the article's metadata (an outlet, a title)
             # may have changed around it: such chunks keep their vectors and get the new metadata.
-            changed = [c for c in chunks if c.id in stored and stored[c.id] != row_metadata(c, file)]
+            kept = [make_chunk(a, span) for a in articles for span in spans[a.source] if span[0] in stored]
+            changed = [c for c in kept if stored[c.id] != row_metadata(c, file)]
             if changed:
                 self.vectors.rewrite_metadata(changed, file)
             present = set(stored)
-            plans.append(_Plan(file, sha256, articles, chunks, present, [c for c in chunks if c.id not in present]))
+            missing = [(a, span) for a in articles for span in spans[a.source] if span[0] not in present]
+            plans.append(_Plan(file, sha256, articles, spans, present, missing))
         self.catalog.mark_pending([plan.file for plan in plans if plan.missing])
         piece: list[tuple[_Plan, Chunk]] = []
         embedder = self._ingest_embedder()
@@ -178,8 +181,8 @@ class Index:
         for plan in plans:
             if not plan.missing:
                 self._commit(plan)
-            for chunk in plan.missing:
-                piece.append((plan, chunk))
+            for article, span in plan.missing:
+                piece.append((plan, make_chunk(article, span)))
                 if len(piece) >= EMBED_PIECE:
                     written += self._write_piece(piece, embedder)
                     piece = []
@@ -213,14 +216,11 @@ class Index:
 
     def _commit(self, plan: _Plan) -> None:
         """Commit one file whose chunks are all in Chroma, then drop its chunks no longer used."""
-        spans: dict[str, list[tuple[str, int, int]]] = {a.source: [] for a in plan.articles}
-        for c in plan.chunks:
-            spans[c.source].append((c.id, c.start, c.end))
         hooks.point("commit")
-        self.catalog.put_file(plan.file, plan.sha256, plan.articles, spans)  # the file's commit point
+        self.catalog.put_file(plan.file, plan.sha256, plan.articles, plan.spans)  # the file's commit point
         # Deleted after the commit: until then the catalog vouches for them. If the ingest dies here,
         # they are orphans that reads skip and the next reconcile deletes.
-        stale = plan.present - {c.id for c in plan.chunks}
+        stale = plan.present - {chunk_id for spans in plan.spans.values() for chunk_id, _, _ in spans}
         if stale:
             hooks.point("update")
             self.vectors.delete(stale)
@@ -326,11 +326,18 @@ class Index:
         return self.vectors.search(embedding, depth, filters)
 
     def bm25_search(self, question: str, depth: int, filters: Filters | None = None) -> list[Passage]:
-        return self.terms.search(question, depth, self._bm25_generation(), filters)
+        """BM25's passages, their texts cut from the articles (the BM25 index keeps none)."""
+        found = []
+        for passage in self.terms.search(question, depth, self._bm25_generation(), filters):
+            article = self.article(passage.source)
+            if article is not None:
+                found.append(replace(passage, text=article[passage.start : passage.end]))
+        return found
 
     def bm25_rows(self) -> list[dict]:
-        """What the BM25 index holds (id, text, metadata per chunk), matching the catalog."""
-        return self.terms.rows(self._bm25_generation())
+        """What the BM25 index holds (id, metadata and text per chunk), matching the catalog."""
+        rows = self.terms.rows(self._bm25_generation())
+        return [{**row, "text": (self.article(row["source"]) or "")[row["start"] : row["end"]]} for row in rows]
 
     def document_frequencies(self) -> tuple[dict[str, int], int]:
         """({stemmed term: number of chunks containing it}, number of chunks), read from BM25."""

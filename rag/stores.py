@@ -24,7 +24,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ import numpy as np
 
 from rag import hooks
 from rag.schema import Chunk, Passage
-from rag.terms import bm25_tokenize
+from rag.terms import bm25_tokenize, bm25_tokenize_all
 
 ARTICLE_META = ("title", "date", "url", "outlet", "author")
 Filters = dict[str, Any]
@@ -211,12 +211,20 @@ class TermStore:
         this object only (a reader that may not write the folder: rag.lock)."""
         import bm25s
 
-        pairs = list(chunks)
+        # One pass, streaming: rows keep ids and metadata, not texts (a passage's text is cut from its
+        # article, rag.index), and texts are tokenised a batch at a time into compact arrays.
+        rows: list[dict[str, Any]] = []
+
+        def texts() -> Iterator[str]:
+            for chunk, file in chunks:
+                rows.append({"id": chunk.id, **row_metadata(chunk, file)})
+                yield chunk.text
+
+        tokenized = bm25_tokenize_all(texts())
         bm25 = None
-        rows = [{"id": c.id, "text": c.text, **row_metadata(c, file)} for c, file in pairs]
-        if pairs:
+        if rows:
             bm25 = bm25s.BM25()
-            bm25.index(bm25_tokenize([c.text for c, _ in pairs]), show_progress=False)
+            bm25.index(tokenized, show_progress=False)
         if not persist:
             self._bm25, self._rows, self._generation = bm25, rows, generation
             return
@@ -250,7 +258,8 @@ class TermStore:
         return self._bm25
 
     def search(self, question: str, depth: int, generation: str, filters: Filters | None = None) -> list[Passage]:
-        """Chunks by BM25 score; only chunks sharing a term with the question."""
+        """Chunks by BM25 score; only chunks sharing a term with the question. Their `text` is empty:
+        the index keeps no chunk texts (the caller cuts them from the article, rag.index)."""
         bm25 = self._load(generation)
         if bm25 is None:
             return []
@@ -263,13 +272,13 @@ class TermStore:
             bm25_tokenize(question), k=min(depth, len(self._rows)), weight_mask=mask, show_progress=False
         )
         return [
-            _passage(self._rows[i]["id"], self._rows[i], self._rows[i]["text"], float(score))
+            _passage(self._rows[i]["id"], self._rows[i], "", float(score))
             for i, score in zip(ids[0], scores[0])
             if score > 0  # bm25s fills k slots even with chunks sharing no term with the question
         ]
 
     def rows(self, generation: str) -> list[dict[str, Any]]:
-        """Every indexed chunk: id, text and metadata (for checks, not for queries)."""
+        """Every indexed chunk: id and metadata (for checks, not for queries)."""
         self._load(generation)
         return list(self._rows)
 
