@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import subprocess
 import sys
@@ -77,26 +78,32 @@ def _rss_mb(field: str) -> float:
     return float("nan")
 
 
-def one(megabytes: float, fake: bool, files: int = 1) -> dict:
-    """Ingest one file of `megabytes` MB (or the same text cut into `files` files) in this process;
-    return the measurements."""
+def write_corpus(directory: Path, megabytes: float, files: int = 1) -> None:
+    """One file of `megabytes` MB in `directory` (or the same text cut into `files` files). Written by
+    the parent process: generating the text in the measured process would count it in its RSS."""
+    directory.mkdir(parents=True)
+    text = article_text(megabytes)
+    if files == 1:
+        (directory / "large.txt").write_text(text, encoding="utf-8")
+        return
+    paragraphs = text.split("\n\n")  # the same paragraphs, cut into `files` articles: the same index size
+    step = -(-len(paragraphs) // files)
+    for i in range(0, len(paragraphs), step):
+        (directory / f"part{i // step:05}.txt").write_text("\n\n".join(paragraphs[i : i + step]), encoding="utf-8")
+
+
+def one(corpus: Path, megabytes: float, fake: bool, files: int, chroma_port: int | None, cache: bool) -> dict:
+    """Ingest the corpus in this process into a fresh index; return the measurements."""
     sys.path.insert(0, str(ROOT))
     from rag.config import Settings
     from rag.embeddings import make_embedder
     from rag.engine import Engine
 
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus"
-        corpus.mkdir()
-        text = article_text(megabytes)
-        if files == 1:
-            (corpus / "large.txt").write_text(text, encoding="utf-8")
-        else:  # the same paragraphs, cut into `files` articles: the index ends up the same size
-            paragraphs = text.split("\n\n")
-            step = -(-len(paragraphs) // files)
-            for i in range(0, len(paragraphs), step):
-                (corpus / f"part{i // step:05}.txt").write_text("\n\n".join(paragraphs[i : i + step]), encoding="utf-8")
-        settings = Settings(corpus=corpus, index=Path(tmp) / "index", answer_mode="extractive", _env_file=None)
+        server = {"chroma_host": "127.0.0.1", "chroma_port": chroma_port} if chroma_port else {}
+        settings = Settings(corpus=corpus, index=Path(tmp) / "index", answer_mode="extractive", _env_file=None,
+                            embed_cache=str(Path(tmp) / "vectors.sqlite") if not cache else None,
+                            collection=f"large-{os.getpid()}", **server)
         embedder = FakeEmbedder() if fake else make_embedder(settings)
         engine = Engine(settings, embedder)
         embedder.embed(["warm up the model"])
@@ -113,34 +120,79 @@ def one(megabytes: float, fake: bool, files: int = 1) -> dict:
     }
 
 
+def _chroma_server(path: Path) -> tuple[subprocess.Popen, int]:
+    """`rag chroma` on a free port, ready."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "--index", str(path), "chroma", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+            return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the chroma server did not start")
+
+
+def _peak_of(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=float, nargs="+", default=[1, 5, 20], help="file sizes in MB (default 1 5 20)")
     parser.add_argument("--fake-embedder", action="store_true", help="hashed random vectors instead of MiniLM")
     parser.add_argument("--files", type=int, default=1, help="cut the same text into this many files (compare: "
                         "what grows with the index, not with the size of one file)")
+    parser.add_argument("--server", action="store_true", help="Chroma in its own process (`rag chroma`): the ingest "
+                        "process then holds no vector index; the server's peak RSS is printed apart")
+    parser.add_argument("--cache", action="store_true", help="use the user's embedding cache (default: a fresh one "
+                        "per run, so every chunk is embedded and chunks/s is the model's)")
     parser.add_argument("--one", type=float, help=argparse.SUPPRESS)  # internal: measure one size, print JSON
+    parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--chroma-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps(one(args.one, args.fake_embedder, args.files)))
+        print(json.dumps(one(args.corpus, args.one, args.fake_embedder, args.files, args.chroma_port, args.cache)))
         return 0
     kind = "fake embedder" if args.fake_embedder else "MiniLM"
     what = "one large file" if args.files == 1 else f"the same text cut into {args.files} files"
-    print(f"ingest of {what} ({kind}, default settings, each size in a new process)")
-    print(f"{'MB':>5} {'chunks':>7} {'seconds':>8} {'chunks/s':>9} {'RSS before':>11} {'peak RSS':>9} {'peak/first':>10}")
+    where = "Chroma server in its own process" if args.server else "embedded Chroma"
+    print(f"ingest of {what} ({kind}, {where}, default settings, each size in a new process)")
+    print(f"{'MB':>5} {'chunks':>7} {'seconds':>8} {'chunks/s':>9} {'RSS before':>11} {'peak RSS':>9} {'peak/first':>10}"
+          + ("  server peak" if args.server else ""))
     first = None
     for megabytes in args.sizes:
-        command = [sys.executable, __file__, "--one", str(megabytes), "--files", str(args.files)]
-        command += ["--fake-embedder"] if args.fake_embedder else []
-        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+        with tempfile.TemporaryDirectory() as tmp:
+            write_corpus(Path(tmp) / "corpus", megabytes, args.files)
+            server, port = _chroma_server(Path(tmp) / "server") if args.server else (None, None)
+            command = [sys.executable, __file__, "--one", str(megabytes), "--files", str(args.files),
+                       "--corpus", str(Path(tmp) / "corpus")]
+            command += ["--fake-embedder"] if args.fake_embedder else []
+            command += ["--cache"] if args.cache else []
+            command += ["--chroma-port", str(port)] if port else []
+            done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+            server_peak = _peak_of(server.pid) if server else None
+            if server:
+                server.terminate()
+                server.wait(timeout=30)
         if done.returncode != 0:
             print(f"{megabytes:>5g} failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
             continue
         row = json.loads(done.stdout.strip().splitlines()[-1])
         first = first or row["peak_rss_mb"]
         print(f"{row['mb']:>5g} {row['chunks']:>7} {row['seconds']:>8.1f} {row['chunks_per_s']:>9.1f} "
-              f"{row['baseline_rss_mb']:>8.0f} MB {row['peak_rss_mb']:>6.0f} MB {row['peak_rss_mb'] / first:>9.2f}x",
-              flush=True)
+              f"{row['baseline_rss_mb']:>8.0f} MB {row['peak_rss_mb']:>6.0f} MB {row['peak_rss_mb'] / first:>9.2f}x"
+              + (f"  {server_peak:>8.0f} MB" if server_peak else ""), flush=True)
     return 0
 
 

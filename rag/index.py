@@ -82,6 +82,8 @@ class Index:
         self._articles_generation = -1
         self._same_text: tuple[int, dict[str, list[str]]] = (-1, {})  # (generation, rag.catalog.same_text)
         self._count = (-1, 0)  # (generation, chunks)
+        self._searches = 0  # vector searches under way (`release_vectors` waits for them)
+        self._vectors_idle = threading.Condition()
         self._stored_embedder: StoredEmbedder | None = None  # ingest's, through the embedding cache
         if self.dir.is_dir():
             self._open()  # an existing index is opened (and locked) now: a refusal comes at once
@@ -97,8 +99,16 @@ class Index:
     @property
     def vectors(self) -> VectorStore:
         if self._vectors is None:
-            self._open()
+            if self._catalog is None:
+                self._open()
+            with self._opening:  # reopened after `release_vectors`
+                if self._vectors is None:
+                    self._vectors = self._open_vectors()
         return self._vectors  # type: ignore[return-value]
+
+    def _open_vectors(self) -> VectorStore:
+        s = self.settings
+        return VectorStore.open(self.dir / "chroma", s.collection, s.chroma_host, s.chroma_port)
 
     def exists(self) -> bool:
         """Is there an index (open, or a folder to open)?"""
@@ -112,9 +122,7 @@ class Index:
             self.lock.shared()  # before Chroma loads anything from disk
             try:
                 catalog = Catalog(self.dir / "catalog.sqlite")
-                self._vectors = VectorStore.open(
-                    self.dir / "chroma", self.settings.collection, self.settings.chroma_host, self.settings.chroma_port
-                )
+                self._vectors = self._open_vectors()
             except BaseException:
                 self.lock.release_shared()
                 raise
@@ -315,7 +323,8 @@ class Index:
             if self._catalog is None:
                 return
             self._catalog.close()
-            self._vectors.close()  # type: ignore[union-attr]
+            if self._vectors is not None:  # (None after `release_vectors`)
+                self._vectors.close()
             if self._stored_embedder is not None:
                 self._stored_embedder.close()
                 self._stored_embedder = None
@@ -323,7 +332,29 @@ class Index:
             self.lock.release_shared()
 
     def vector_search(self, embedding: list[float], depth: int, filters: Filters | None = None) -> list[Passage]:
-        return self.vectors.search(embedding, depth, filters)
+        with self._vectors_idle:
+            store = self.vectors
+            self._searches += 1
+        try:
+            return store.search(embedding, depth, filters)
+        finally:
+            with self._vectors_idle:
+                self._searches -= 1
+                self._vectors_idle.notify_all()
+
+    def release_vectors(self) -> None:
+        """Let embedded Chroma drop its in-memory vector index (~1.7 KB per chunk) until the next
+        search reopens it: ingest calls this before rebuilding BM25, whose own peak would otherwise
+        come on top (a 20 MB file: ~80 MB of Chroma plus ~120 MB of BM25 build). Waits for searches
+        under way. Nothing to do with a Chroma server (the vectors live there)."""
+        if self.settings.chroma_host:
+            return
+        with self._vectors_idle:
+            self._vectors_idle.wait_for(lambda: self._searches == 0)
+            with self._opening:
+                if self._vectors is not None:
+                    self._vectors.close()
+                    self._vectors = None
 
     def bm25_search(self, question: str, depth: int, filters: Filters | None = None) -> list[Passage]:
         """BM25's passages, their texts cut from the articles (the BM25 index keeps none)."""

@@ -118,6 +118,7 @@ def _sync(index: Index, root: Path, paths: list[Path] | None, batch_chars: int, 
             index.remove_file(name)
             run.report.removed += 1
         index.drop_pending(keep=seen)
+    index.release_vectors()  # Chroma's writes are done: its memory is not needed for the BM25 build
     index.refresh_bm25()
     index.finished_writing()
     run.report.duplicates = _duplicates(index, run.written)
