@@ -281,12 +281,17 @@ class Index:
             self.terms.build(self.catalog.chunks(), generation)
 
     # --- reading --------------------------------------------------------------------------------
-    def article(self, source: str) -> str | None:
+    def generation(self) -> int:
+        """The catalog's generation: it grows with every change (one SQLite read). A query reads it
+        once and passes it on (`article`, `same_text`, `bm25_search`) instead of reading it per passage."""
+        return self.catalog.generation
+
+    def article(self, source: str, generation: int | None = None) -> str | None:
         """The cleaned text of an indexed article (None: not in the catalog). Cached until the
         catalog changes, by this process or another one."""
         if not self.exists():
             return None
-        generation = self.catalog.generation
+        generation = self.catalog.generation if generation is None else generation
         if generation != self._articles_generation:
             self._articles, self._articles_generation = {}, generation
         text = self._articles.get(source)
@@ -297,9 +302,9 @@ class Index:
             text = self._articles[source] = found.text
         return text
 
-    def same_text(self, source: str) -> list[str]:
+    def same_text(self, source: str, generation: int | None = None) -> list[str]:
         """The other indexed articles whose text is exactly that of `source` (cached per generation)."""
-        generation = self.catalog.generation
+        generation = self.catalog.generation if generation is None else generation
         if self._same_text[0] != generation:
             self._same_text = (generation, self.catalog.same_text())
         return self._same_text[1].get(source, [])
@@ -356,11 +361,13 @@ class Index:
                     self._vectors.close()
                     self._vectors = None
 
-    def bm25_search(self, question: str, depth: int, filters: Filters | None = None) -> list[Passage]:
+    def bm25_search(self, question: str, depth: int, filters: Filters | None = None,
+                    generation: int | None = None) -> list[Passage]:
         """BM25's passages, their texts cut from the articles (the BM25 index keeps none)."""
+        generation = self.catalog.generation if generation is None else generation
         found = []
-        for passage in self.terms.search(question, depth, self._bm25_generation(), filters):
-            article = self.article(passage.source)
+        for passage in self.terms.search(question, depth, self._bm25_generation(generation), filters):
+            article = self.article(passage.source, generation)
             if article is not None:
                 found.append(replace(passage, text=article[passage.start : passage.end]))
         return found
@@ -374,10 +381,10 @@ class Index:
         """({stemmed term: number of chunks containing it}, number of chunks), read from BM25."""
         return self.terms.document_frequencies(self._bm25_generation())
 
-    def _bm25_generation(self) -> str:
-        """The catalog's generation, with BM25 rebuilt first if it lags (another engine, or a crash,
-        may have changed the catalog): queries cost one SQLite read for the check, no file I/O."""
-        generation = str(self.catalog.generation)
+    def _bm25_generation(self, at: int | None = None) -> str:
+        """The catalog's generation (or `at`), with BM25 rebuilt first if it lags (another engine, or a
+        crash, may have changed the catalog): queries cost one SQLite read for the check, no file I/O."""
+        generation = str(self.catalog.generation if at is None else at)
         if not self.terms.holds(generation):
             try:
                 with self.lock.exclusive():  # persisted for every process, if no other one has the index open

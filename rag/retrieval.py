@@ -62,15 +62,16 @@ class HybridRetriever:
 
     def retrieve(self, question: str, k: int = 5, filters: Filters | None = None) -> list[Passage]:
         depth = max(k * DEPTH_PER_PASSAGE, 10)
+        generation = self.index.generation()  # read once: every lookup below is of this state
         vector_hits = self.index.vector_search(self.embedder.embed([question])[0].tolist(), depth, filters)
-        term_hits = self.index.bm25_search(question, depth, filters)
+        term_hits = self.index.bm25_search(question, depth, filters, generation)
         found = {p.id: p for p in vector_hits + term_hits}
         fused = rrf([[p.id for p in vector_hits], [p.id for p in term_hits]])
         candidates: list[Passage] = []
         also_in: dict[str, list[str]] = {}  # text -> other sources found with exactly that text
         for chunk_id, score in fused:
             passage = found[chunk_id]
-            article = self.index.article(passage.source)
+            article = self.index.article(passage.source, generation)
             if article is None or article[passage.start : passage.end] != passage.text:
                 continue
             if passage.text in also_in:  # the same text under another name: keep the first
@@ -78,10 +79,12 @@ class HybridRetriever:
                 continue
             also_in[passage.text] = []
             candidates.append(replace(passage, score=score))
-        return same_years_first(question, [self._naming_copies(p, also_in[p.text]) for p in candidates])[:k]
+        ranked = same_years_first(question, candidates)[:k]  # only the passages returned name their copies
+        return [self._naming_copies(p, also_in[p.text], generation) for p in ranked]
 
-    def _naming_copies(self, passage: Passage, found: list[str]) -> Passage:
+    def _naming_copies(self, passage: Passage, found: list[str], generation: int) -> Passage:
         """The passage with `meta["also_in"]`: every other source carrying its text, found in this
         search or an exact copy of its whole article (which filters may have kept out)."""
-        others = [s for s in dict.fromkeys(found + self.index.same_text(passage.source)) if s != passage.source]
+        others = [s for s in dict.fromkeys(found + self.index.same_text(passage.source, generation))
+                  if s != passage.source]
         return replace(passage, meta={**passage.meta, "also_in": ", ".join(others)}) if others else passage
