@@ -35,6 +35,7 @@ from rag.embedding_cache import StoredEmbedder
 from rag.embeddings import Embedder
 from rag.errors import IndexBusy
 from rag.lock import IndexLock
+from rag.memory import release_free_memory
 from rag.schema import Article, Chunk, Passage
 from rag.stores import Filters, TermStore, VectorStore, row_metadata
 
@@ -360,6 +361,7 @@ class Index:
                 if self._vectors is not None:
                     self._vectors.close()
                     self._vectors = None
+        release_free_memory()
 
     def bm25_search(self, question: str, depth: int, filters: Filters | None = None,
                     generation: int | None = None) -> list[Passage]:

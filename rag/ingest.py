@@ -17,7 +17,10 @@ from pathlib import Path
 from rag import documents
 from rag.errors import CorpusNotFound
 from rag.index import Index
+from rag.memory import release_free_memory
 from rag.schema import Article, IngestReport
+
+LARGE_FILE = 1_000_000  # bytes: after reading a file this big, free memory goes back to the OS
 
 Progress = Callable[[int, int, str], None]  # (files done, files total, file just done)
 Pending = tuple[str, str, list[Article]]  # (file, sha256, its articles)
@@ -107,6 +110,8 @@ def _sync(index: Index, root: Path, paths: list[Path] | None, batch_chars: int, 
                 run.finished(name)
                 continue
             articles = documents.load_file(path, root)
+            if path.stat().st_size > LARGE_FILE:
+                release_free_memory()  # cleaning a large file leaves its intermediate copies in the heap
         except (documents.DocumentError, OSError) as error:
             run.report.errors.append((name, str(error)))
             run.finished(name)

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from rag import hooks
+from rag.memory import release_free_memory
 from rag.schema import Chunk, Passage
 from rag.terms import bm25_tokenize, bm25_tokenize_all
 
@@ -221,11 +222,11 @@ class TermStore:
                 yield chunk.text
 
         tokenized = bm25_tokenize_all(texts())
-        bm25 = None
-        if rows:
-            bm25 = bm25s.BM25()
-            bm25.index(tokenized, show_progress=False)
         if not persist:
+            bm25 = None
+            if rows:
+                bm25 = bm25s.BM25()
+                bm25.index(tokenized, show_progress=False)
             self._bm25, self._rows, self._generation = bm25, rows, generation
             return
         for leftover in self.dir.parent.glob(f"{self.dir.name}.*-*"):  # .tmp-* and .old-* of a killed build
@@ -233,9 +234,17 @@ class TermStore:
         unique = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         tmp = self.dir.with_name(f"{self.dir.name}.tmp-{unique}")
         tmp.mkdir(parents=True)
-        if bm25 is not None:
-            bm25.save(str(tmp))
+        if rows:
+            # rows go to disk and out of memory before bm25s builds its matrices: the build's peak
+            # (a few copies of the term-document scores) is the largest of an ingest.
             (tmp / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
+            rows.clear()
+            release_free_memory()
+            bm25 = bm25s.BM25()
+            bm25.index(tokenized, show_progress=False)
+            del tokenized
+            bm25.save(str(tmp))
+            del bm25
         (tmp / "generation").write_text(generation)
         old = self.dir.with_name(f"{self.dir.name}.old-{unique}")
         if self.dir.exists():
