@@ -4,6 +4,10 @@
   chunks/s on the very same chunks (the embedder is the floor: MiniLM on 2 cores is compute-bound),
   with the time split into embedding and everything else; one-time imports are reported apart.
 - ask: warm extractive latency percentiles over different questions (built in, or `--questions`), and cold `rag ask` (a new process).
+- `--mode local`: the local models' speed instead (rag.bench_local).
+
+The index is a fresh temporary one and the user's embedding cache is not read (embed_cache="off"):
+vectors kept from an earlier run would inflate the ingest rate.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from rag.chunking import chunk_article
 from rag.config import Settings
 from rag.documents import discover, load_file
 from rag.embeddings import make_embedder
+from rag.schema import Chunk
 from rag.stats import percentile
 
 # Questions about the seeds, asked once each; `--questions FILE` (one per line, or JSON Lines with a
@@ -80,10 +85,21 @@ def read_questions(path: Path | None) -> list[str]:
     return questions
 
 
+def corpus_chunks(settings: Settings) -> list[Chunk]:
+    """The chunks of every readable file of the settings' corpus, as ingest would cut them."""
+    corpus = Path(settings.corpus)
+    return [c for p in discover(corpus) for a in _safe_load(p, corpus) for c in chunk_article(a, settings.chunk_chars)]
+
+
 def run(args: argparse.Namespace) -> int:
     from rag.engine import Engine
 
-    settings = Settings(**({"corpus": args.corpus} if args.corpus else {}))
+    settings = Settings(**({"corpus": args.corpus} if args.corpus else {}), embed_cache="off")
+    if getattr(args, "mode", None) == "local":
+        from rag import bench_local
+
+        return bench_local.run(settings, [args.size] if args.size else None, args.runs,
+                               read_questions(args.questions)[: bench_local.ANSWERS])
     corpus = Path(settings.corpus)
     started = time.perf_counter()
     import bm25s  # noqa: F401
@@ -91,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
 
     imports = time.perf_counter() - started
     embedder = _TimedEmbedder(make_embedder(settings))
-    chunks = [c.text for p in discover(corpus) for a in _safe_load(p, corpus) for c in chunk_article(a, settings.chunk_chars)]
+    chunks = [c.text for c in corpus_chunks(settings)]
     embedder.inner.embed(chunks[:8])  # warm-up
     bare = []
     for _ in range(3):
@@ -102,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     bare_rate = statistics.median(bare)
 
     with tempfile.TemporaryDirectory() as tmp:
-        engine = Engine(Settings(corpus=corpus, index=Path(tmp) / "index", answer_mode="extractive"), embedder)
+        engine = Engine(Settings(corpus=corpus, index=Path(tmp) / "index", answer_mode="extractive", embed_cache="off"), embedder)
         report = engine.ingest()
         rate = report.chunks / report.seconds
         print(f"corpus            {corpus}  ({report.added} files, {report.chunks} chunks)")

@@ -177,9 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["auto", "extractive", "local", "llm"], help="answer mode (default: RAG_ANSWER_MODE or auto)")
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("bench", help="measure ingest speed and ask latency", description="Print ingest chunks/s (against the bare embedder) and ask latency percentiles, on the seeds or --corpus.")
-    p.add_argument("--asks", type=int, default=100, help="at most this many questions to time, each once (default 100)")
-    p.add_argument("--questions", type=Path, help="questions to time: one per line, or JSON Lines with a 'question' field (default: built in)")
+    from rag.model import MODELS
+
+    p = sub.add_parser("bench", help="measure ingest speed and ask latency, or the local models' speed", description="Print ingest chunks/s (against the bare embedder) and extractive ask latency percentiles, on the seeds or --corpus. With --mode local instead, for each installed local model: prompt tokens/s, generated tokens/s, time to first token and seconds per answer (Engine.ask in local mode), per run and as medians; sizes not installed are skipped with the reason.")
+    p.add_argument("--mode", choices=["extractive", "local"], default="extractive", help="what to measure: extractive ingest and ask (default), or the local models")
+    p.add_argument("--asks", type=int, default=100, help="at most this many questions to time, each once (default 100; extractive)")
+    p.add_argument("--questions", type=Path, help="questions to time: one per line, or JSON Lines with a 'question' field (default: built in; local mode answers the first 3)")
+    p.add_argument("--size", choices=list(MODELS), help="local: only this model (default: every installed one)")
+    p.add_argument("--runs", type=int, default=3, help="local: time-to-first-token and tokens/s runs per model (default 3)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("chroma", help="run a Chroma server for this index (several processes share it)", description="Run Chroma's own server (`chroma run`) in the foreground, on 127.0.0.1 unless --host says otherwise. Chroma's embedded store is not process-safe; with a server, a serving `rag ui` and an ingest in another process share one index: set RAG_CHROMA_HOST and RAG_CHROMA_PORT (printed at start) in each, with the same RAG_INDEX (the catalog and BM25 stay in that folder, and ingests take turns through its lock).")

@@ -74,3 +74,58 @@ def test_timed_embedder_counts_a_failed_call_too():
     with pytest.raises(RuntimeError, match="model crashed"):
         timed.embed(["a"])
     assert timed.seconds >= 0.05
+
+
+# --- `rag bench --mode local` (rag.bench_local) ---------------------------------------------------
+def test_bench_local_without_models_prints_one_skip_line_per_size_and_exits_0(capsys):
+    from rag.cli import main
+    from rag.model import MODELS
+
+    started = time.perf_counter()
+    assert main(["bench", "--mode", "local"]) == 0  # XDG_DATA_HOME is empty (conftest): nothing installed
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("load average ")
+    for size in MODELS:
+        assert f"{size}: not installed: `rag model install --size {size}`" in lines
+    assert lines[-1] == "no local model to measure"
+    assert time.perf_counter() - started < 10  # nothing indexed, no server started
+
+
+def test_bench_local_rejects_zero_runs(capsys):
+    from rag.cli import main
+
+    assert main(["bench", "--mode", "local", "--runs", "0"]) == 2
+    assert "--runs must be at least 1" in capsys.readouterr().err
+
+
+def test_bench_local_end_to_end_with_the_real_0_5b_model(local_model_0_5b, tmp_path, monkeypatch, capsys):
+    """One run and one answer on a two-article corpus: every column is printed as a number (speeds
+    not asserted). Under a minute on 2 busy cores."""
+    import re
+    import shutil
+
+    from rag.cli import main
+    from tests.paths import SEEDS
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in sorted(SEEDS.glob("*.txt"))[:2]:
+        shutil.copy(path, corpus)
+    questions = tmp_path / "questions.txt"
+    questions.write_text("Where did Blinken meet Lavrov?\n", encoding="utf-8")
+    monkeypatch.setenv("RAG_MODEL_DIR", str(local_model_0_5b.parent))
+    argv = ["--corpus", str(corpus), "bench", "--mode", "local", "--size", "0.5b", "--runs", "1", "--questions", str(questions)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    number = r"\d+(?:\.\d+)?"
+    assert re.search(rf"^0\.5b \(Qwen2\.5-Coder-0\.5B-Instruct Q4_K_M\): loaded in {number} s", out, re.M)
+    assert re.search(rf"^    run 1 \(load {number}\): \d+ prompt tokens, first token after {number} s "
+                     rf"\(\d+ tok/s\); \d+ tokens at {number} tok/s$", out, re.M)
+    assert re.search(rf"^    answer 1 \(load {number}\): {number} s, local(, refused)?, \d+ citations?: "
+                     rf"Where did Blinken meet Lavrov\?$", out, re.M)
+    assert "answer 2" not in out  # --questions: one question
+    header, row = out.split("\nmedians\n")[1].splitlines()[:2]
+    assert header.split() == ["model", "prompt", "tok", "TTFT", "s", "prompt", "tok/s", "gen", "tok", "gen",
+                              "tok/s", "s/answer"]
+    assert re.fullmatch(rf"0\.5b\s+\d+\s+{number}\s+\d+\s+\d+\s+{number}\s+{number}", row)
+    assert "1.5b" not in out  # --size: only the one asked for
