@@ -73,10 +73,10 @@ def test_answer_defaults_serialise_as_empty_values():
 
 
 def test_ingest_report_to_dict_round_trips_through_json():
-    report = IngestReport(added=2, updated=1, removed=3, unchanged=4, chunks=9,
+    report = IngestReport(added=2, updated=1, removed=3, unchanged=4, chunks=9, reused=5,
                           errors=[("bad.txt", "empty file")], duplicates=[("b.txt", "a.txt")], seconds=1.5)
     data = json.loads(json.dumps(report.to_dict()))
-    assert data == {"added": 2, "updated": 1, "removed": 3, "unchanged": 4, "chunks": 9,
+    assert data == {"added": 2, "updated": 1, "removed": 3, "unchanged": 4, "chunks": 9, "reused": 5,
                     "errors": [["bad.txt", "empty file"]], "duplicates": [["b.txt", "a.txt"]], "seconds": 1.5}
     assert IngestReport(**{**data, "errors": [tuple(e) for e in data["errors"]],
                            "duplicates": [tuple(d) for d in data["duplicates"]]}) == report
@@ -84,4 +84,4 @@ def test_ingest_report_to_dict_round_trips_through_json():
 
 def test_a_new_ingest_report_counts_nothing():
     assert IngestReport().to_dict() == {"added": 0, "updated": 0, "removed": 0, "unchanged": 0, "chunks": 0,
-                                        "errors": [], "duplicates": [], "seconds": 0.0}
+                                        "reused": 0, "errors": [], "duplicates": [], "seconds": 0.0}
