@@ -339,7 +339,7 @@ class LocalServer:
             # llama.cpp's OpenMP threads spin between steps by default. With all cores in use and
             # anything else running (the embedder, a UI, tests) the spinning threads starve the
             # working ones: on 2 busy cores the 0.5B generated 0.9-2.9 tokens/s spinning and 10 with
-            # passive waits (benchmarks/local_model_speed.py). A wake-up per step costs microseconds.
+            # passive waits (`rag bench --mode local`). A wake-up per step costs microseconds.
             env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             with open(self.log_path, "wb") as log_file:
                 try:
