@@ -74,8 +74,11 @@ def metric_values(result: dict[str, Any]) -> dict[str, float | None]:
         _summaries(prefix, section, values)
         for split, sub in (section.get("by_split") or {}).items():
             _summaries(f"{prefix}.{split}", sub, values)
+    local_judge = result.get("meta", {}).get("judge", {}).get("local", False)
     for name, value in result.get("qa", {}).get("overall", {}).items():
-        if name.startswith("judge_") and (_number(value) or value is None):
+        # A local judge (`--judge local`, a 1.5B model) is reported, never gated: its scores are too
+        # weak to pass or fail a release on, so judge.* thresholds stay off ("no judge run").
+        if name.startswith("judge_") and (_number(value) or value is None) and not local_judge:
             values[f"judge.{name[len('judge_'):]}"] = value
     rgb = result.get("rgb") or {}
     for name, value in rgb.items():
@@ -86,7 +89,7 @@ def metric_values(result: dict[str, Any]) -> dict[str, float | None]:
             if _number(value):
                 values[f"rgb.{split}.{name}"] = value
     judge = result.get("meta", {}).get("judge", {})
-    if judge.get("ran"):
+    if judge.get("ran") and not local_judge:
         values["judge.failure_rate"] = judge.get("failure_rate")
     return values
 
@@ -121,6 +124,8 @@ def _why_missing(metric: str, result: dict[str, Any]) -> str:
     run_split = result.get("meta", {}).get("split", "all")
     if prefix == "judge":
         judge = result.get("meta", {}).get("judge", {})
+        if judge.get("local"):
+            return "no judge run (the local judge is reported, not gated)"
         return "no judge run" + (f" ({judge['reason']})" if judge.get("reason") else "")
     section = result.get(prefix) or {}
     label = {"qa": "QA set", "html": "HTML QA set", "rgb": "RGB"}[prefix]

@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rgb-limit", type=int, metavar="N", help="only the first N RGB questions (of the chosen split)")
     p.add_argument("--no-ragas", action="store_true", help="skip the ragas non-LLM metrics")
     p.add_argument("--no-judge", action="store_true", help="skip LLM-judged metrics even if a judge is configured")
+    p.add_argument("--judge", choices=["configured", "local"], default="configured",
+                   help="configured (default): the judge of RAG_JUDGE_MODEL/RAG_JUDGE_BASE_URL, if set; local: the "
+                        "installed local model (`rag model install`) through newsrag's own llama.cpp server, offline. "
+                        "A local judge scores faithfulness and answer correctness only, is reported with its parse "
+                        "failures, and is never gated nor used for citation precision (a 1.5B judge is weak)")
     p.add_argument("--judge-metrics", default=",".join(("faithfulness", "answer_relevancy", "answer_correctness", "citation_support")),
                    help="comma-separated subset of faithfulness,answer_relevancy,answer_correctness,citation_support")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -367,7 +372,8 @@ def add_judge(engine, rows: list[dict[str, Any]], items: dict[str, qaset.QAItem]
     finds supportive (citation_precision_gold stays the strict, overlap-only number)."""
     from evals.judge import Judge, JudgeItem, judge_config, sentence_with_marker
 
-    config = judge_config(engine.settings)
+    local = getattr(opts, "judge", "configured") == "local"
+    config = local_judge_config(engine.settings) if local and not opts.no_judge else judge_config(engine.settings)
     if opts.no_judge:
         return {"configured": config is not None, "ran": False, "reason": "--no-judge"}
     if config is None:
@@ -377,8 +383,10 @@ def add_judge(engine, rows: list[dict[str, Any]], items: dict[str, qaset.QAItem]
     from tqdm import tqdm
 
     embedder = getattr(engine, "embedder", None)  # newsrag's local embedder, for answer relevancy
-    judge = Judge(config, embed=embedder.embed if embedder is not None else None,
-                  metrics=[m.strip() for m in opts.judge_metrics.split(",") if m.strip()])
+    wanted = [m.strip() for m in opts.judge_metrics.split(",") if m.strip()]
+    if local:  # never citation_support: gold-based citation precision stays the only one
+        wanted = [m for m in wanted if m in LOCAL_JUDGE_METRICS]
+    judge = Judge(config, embed=embedder.embed if embedder is not None else None, metrics=wanted)
     batch = []
     for row in rows:
         if "error" in row or row["refused"]:
@@ -409,8 +417,26 @@ def add_judge(engine, rows: list[dict[str, Any]], items: dict[str, qaset.QAItem]
             row["citation_support"] = {str(i): v for i, v in got["citation_support"].items()}
             row["citation_precision"] = metrics.citation_precision(
                 [_span(c) for c in row["citations"]], items[row["id"]].groups, got["citation_support"])
-    return {"configured": True, "ran": True, "model": config.model, "base_url": config.base_url,
-            "metrics": judge.metrics, "notes": judge.notes, **judge.tally.summary()}
+    notes = list(judge.notes)
+    if local:
+        notes.append(f"local judge ({config.model}): a 1.5B model is a weak judge; its scores are reported, "
+                     "not gated, and its parse failures are counted below")
+    return {"configured": True, "ran": True, "local": local, "model": config.model, "base_url": config.base_url,
+            "metrics": judge.metrics, "notes": notes, **judge.tally.summary()}
+
+
+LOCAL_JUDGE_METRICS = ("faithfulness", "answer_correctness")
+
+
+def local_judge_config(settings):
+    """The judge served by newsrag's own llama.cpp server with the installed local model (started,
+    after its sha256 check, if it is not running)."""
+    from evals.judge import JudgeConfig
+    from rag.local_server import shared_server
+
+    server = shared_server(settings)
+    server.ensure()
+    return JudgeConfig(model=server.model, base_url=server.base_url, timeout=settings.local_timeout)
 
 
 def _span(c: dict[str, Any]):

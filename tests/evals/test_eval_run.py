@@ -262,3 +262,21 @@ def test_calibration_report_plots_or_says_why_not(tmp_path):
     result["calibration"] = calibration({"qa": [_row("a", "test", False, False, None, True)]}, "extractive")
     text = "\n".join(report.calibration_section(result, {}))
     assert "Skipped: no answer carries a confidence" in text
+
+
+def test_a_local_judge_runs_offline_and_is_reported_but_never_gated(tmp_path, run_eval, monkeypatch, local_model_0_5b):
+    monkeypatch.setenv("RAG_MODEL_DIR", str(local_model_0_5b.parent))
+    monkeypatch.setenv("RAG_LOCAL_MODEL_SIZE", "0.5b")
+    status = run_eval(tmp_path, "--ids", "q01", "--no-rgb", "--no-html", "--no-ragas", "--judge", "local",
+                      "--judge-metrics", "faithfulness,citation_support")
+    assert status == 0
+    raw = json.loads(next(tmp_path.glob("*.json")).read_text())
+    judge = raw["meta"]["judge"]
+    assert judge["ran"] and judge["local"] and judge["metrics"] == ["faithfulness"]  # no citation_support
+    assert judge["attempts"]["faithfulness"] == 1  # scored or counted as a failure, never dropped
+    assert any("weak judge" in note for note in judge["notes"])
+    row = raw["questions"][0]
+    assert row["citation_precision"] == row["citation_precision_gold"]  # gold precision untouched
+    # the gate sees no judge numbers from a local judge: judge thresholds are skipped, not passed
+    values = gate.metric_values(raw)
+    assert not any(name.startswith("judge.") for name in values)
