@@ -44,6 +44,8 @@ STORE_VERSION = 2
 # Chunks embedded and written to Chroma at a time: bounds ingest memory whatever the size of a file, and
 # how much embedding a kill can lose (what was written is kept: see `Index.reconcile`).
 EMBED_PIECE = 256
+# A file of this many new chunks (~2 MB of text) is committed with Chroma's memory released first.
+LARGE_FILE_CHUNKS = 4000
 
 
 @dataclass(eq=False)  # hashed by identity: a piece groups its chunks by plan
@@ -220,6 +222,10 @@ class Index:
             plan.written += 1
         for plan in dict.fromkeys(plan for plan, _ in piece):  # in order: a file completes once
             if plan.written == len(plan.missing):
+                if len(plan.missing) >= LARGE_FILE_CHUNKS:
+                    # SQLite copies a large article twice while committing it (~45 MB for 20 MB of
+                    # text): without Chroma's in-memory index beside it (reopened by the next write).
+                    self.release_vectors()
                 self._commit(plan)
         return len(piece)
 
