@@ -67,20 +67,30 @@ class HybridRetriever:
         term_hits = self.index.bm25_search(question, depth, filters, generation)
         found = {p.id: p for p in vector_hits + term_hits}
         fused = rrf([[p.id for p in vector_hits], [p.id for p in term_hits]])
+        # Without a year in the question the first k distinct texts are the answer: later ones are
+        # only looked at as copies of those (to name them), not verified and rebuilt one by one.
+        enough = k if not YEAR.search(question) else len(fused)
         candidates: list[Passage] = []
         also_in: dict[str, list[str]] = {}  # text -> other sources found with exactly that text
         for chunk_id, score in fused:
             passage = found[chunk_id]
-            article = self.index.article(passage.source, generation)
-            if article is None or article[passage.start : passage.end] != passage.text:
+            if len(candidates) >= enough and passage.text not in also_in:
+                continue
+            if not self._vouched(passage, generation):
                 continue
             if passage.text in also_in:  # the same text under another name: keep the first
                 also_in[passage.text].append(passage.source)
                 continue
             also_in[passage.text] = []
-            candidates.append(replace(passage, score=score))
+            candidates.append(Passage(passage.source, passage.start, passage.end, passage.text, score,
+                                      passage.id, passage.meta))
         ranked = same_years_first(question, candidates)[:k]  # only the passages returned name their copies
         return [self._naming_copies(p, also_in[p.text], generation) for p in ranked]
+
+    def _vouched(self, passage: Passage, generation: int) -> bool:
+        """Is the passage's text the catalog's article text at its offsets?"""
+        article = self.index.article(passage.source, generation)
+        return article is not None and article[passage.start : passage.end] == passage.text
 
     def _naming_copies(self, passage: Passage, found: list[str], generation: int) -> Passage:
         """The passage with `meta["also_in"]`: every other source carrying its text, found in this
