@@ -114,11 +114,15 @@ class Catalog:
             self._db.execute("DELETE FROM files WHERE file = ?", (file,))
             self._bump_generation()
 
-    def clear(self) -> None:
+    def clear(self, **state: str) -> None:
+        """Forget every file; set `state` keys in the same transaction (a reader sees the old state
+        with the old generation, or the new state with the new one)."""
         with self._transaction():
             self._db.execute("DELETE FROM articles")
             self._db.execute("DELETE FROM files")
             self._db.execute("DELETE FROM pending")
+            for key, value in state.items():
+                self.set_state(key, value)
             self._bump_generation()
 
     # --- files being written --------------------------------------------------------------------

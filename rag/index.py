@@ -85,6 +85,7 @@ class Index:
         self._articles_generation = -1
         self._same_text: tuple[int, dict[str, list[str]]] = (-1, {})  # (generation, rag.catalog.same_text)
         self._count = (-1, 0)  # (generation, chunks)
+        self._built_with = (-1, "")  # (generation, the fingerprint the index was built with)
         self._searches = 0  # vector searches under way (`release_vectors` waits for them)
         self._vectors_idle = threading.Condition()
         self._stored_embedder: StoredEmbedder | None = None  # ingest's, through the embedding cache
@@ -141,7 +142,12 @@ class Index:
         )
 
     def built_differently(self) -> bool:
-        built_with = self.catalog.get_state("fingerprint")
+        """Was the index built with another embedder or chunking (`fingerprint`)? Checked by every
+        question: read once per catalog generation (an ingest that rebuilds changes the generation)."""
+        generation = self.catalog.generation
+        if self._built_with[0] != generation:
+            self._built_with = (generation, self.catalog.get_state("fingerprint"))
+        built_with = self._built_with[1]
         return bool(built_with) and built_with != self.fingerprint()
 
     @contextmanager
@@ -152,9 +158,10 @@ class Index:
             yield
 
     def reset(self) -> None:
-        """Forget everything (used when the fingerprint changed)."""
+        """Forget everything (used when the fingerprint changed); the new fingerprint is recorded with
+        the catalog's clearing, so no reader caches the old one under the new generation."""
         self.vectors.clear()
-        self.catalog.clear()
+        self.catalog.clear(fingerprint=self.fingerprint())
 
     # --- writing --------------------------------------------------------------------------------
     def sync_files(self, files: list[tuple[str, str, list[Article]]]) -> tuple[int, int]:
@@ -373,13 +380,12 @@ class Index:
                     generation: int | None = None) -> list[Passage]:
         """BM25's passages, their texts cut from the articles (the BM25 index keeps none)."""
         generation = self.catalog.generation if generation is None else generation
-        found = []
-        for passage in self.terms.search(question, depth, self._bm25_generation(generation), filters):
-            article = self.article(passage.source, generation)
-            if article is not None:  # (a Passage built anew: dataclasses.replace costs ~5x more)
-                found.append(Passage(passage.source, passage.start, passage.end, article[passage.start : passage.end],
-                                     passage.score, passage.id, passage.meta))
-        return found
+
+        def text_of(source: str, start: int, end: int) -> str | None:
+            article = self.article(source, generation)
+            return None if article is None else article[start:end]
+
+        return self.terms.search(question, depth, self._bm25_generation(generation), filters, text_of)
 
     def bm25_rows(self) -> list[dict]:
         """What the BM25 index holds (id, metadata and text per chunk), matching the catalog."""
