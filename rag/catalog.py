@@ -16,7 +16,7 @@ import hashlib
 import json
 import sqlite3
 from contextlib import contextmanager
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rag.schema import Article, Chunk
@@ -143,6 +143,16 @@ class Catalog:
     def article(self, source: str) -> Article | None:
         row = self._db.execute("SELECT text, meta FROM articles WHERE source = ?", (source,)).fetchone()
         return Article(source, row[0], json.loads(row[1])) if row else None
+
+    def texts(self, sources: Sequence[str]) -> dict[str, str]:
+        """The cleaned texts of those of `sources` that are indexed, in one query."""
+        found: dict[str, str] = {}
+        wanted = list(dict.fromkeys(sources))
+        for i in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+            part = wanted[i : i + 500]
+            found.update(self._db.execute(
+                f"SELECT source, text FROM articles WHERE source IN ({','.join('?' * len(part))})", part))
+        return found
 
     def articles(self) -> Iterator[tuple[Article, ChunkSpans]]:
         for source, text, meta, chunks in self._db.execute(

@@ -65,6 +65,7 @@ class HybridRetriever:
         generation = self.index.generation()  # read once: every lookup below is of this state
         vector_hits = self.index.vector_search(self.embedder.embed([question])[0].tolist(), depth, filters)
         term_hits = self.index.bm25_search(question, depth, filters, generation)
+        self.index.prefetch([p.source for p in vector_hits], generation)  # one query for their texts
         found = {p.id: p for p in vector_hits + term_hits}
         fused = rrf([[p.id for p in vector_hits], [p.id for p in term_hits]])
         # Without a year in the question the first k distinct texts are the answer: later ones are

@@ -24,7 +24,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -266,11 +266,9 @@ class TermStore:
                 self._generation = generation
         return self._bm25
 
-    def search(self, question: str, depth: int, generation: str, filters: Filters | None = None,
-               text_of: Callable[[str, int, int], str | None] | None = None) -> list[Passage]:
-        """Chunks by BM25 score; only chunks sharing a term with the question. The index keeps no
-        chunk texts: `text_of(source, start, end)` gives them (rag.index cuts them from the articles;
-        a chunk it has no text for is left out); without it, `text` is empty."""
+    def search(self, question: str, depth: int, generation: str, filters: Filters | None = None) -> list[Passage]:
+        """Chunks by BM25 score; only chunks sharing a term with the question. Their `text` is empty:
+        the index keeps no chunk texts (rag.index cuts them from the articles)."""
         bm25 = self._load(generation)
         if bm25 is None:
             return []
@@ -282,15 +280,11 @@ class TermStore:
         ids, scores = bm25.retrieve(
             bm25_tokenize(question), k=min(depth, len(self._rows)), weight_mask=mask, show_progress=False
         )
-        found = []
-        for i, score in zip(ids[0], scores[0]):
-            if score <= 0:  # bm25s fills k slots even with chunks sharing no term with the question
-                continue
-            row = self._rows[i]
-            text = text_of(row["source"], row["start"], row["end"]) if text_of else ""
-            if text is not None:
-                found.append(_passage(row["id"], row, text, float(score)))
-        return found
+        return [
+            _passage(self._rows[i]["id"], self._rows[i], "", float(score))
+            for i, score in zip(ids[0], scores[0])
+            if score > 0  # bm25s fills k slots even with chunks sharing no term with the question
+        ]
 
     def rows(self, generation: str) -> list[dict[str, Any]]:
         """Every indexed chunk: id and metadata (for checks, not for queries)."""
