@@ -1,0 +1,106 @@
+"""The table and the plot of benchmarks/RESULTS.md, from the runs `benchmarks/scale.py` appended to
+WORK/results.jsonl (the last run of each size and mode). Prints the markdown table, writes the plot.
+
+    .venv/bin/python benchmarks/scale_report.py [--work DIR] [--plot benchmarks/scale.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+COLUMNS = [  # (header, key, format)
+    ("chunks", "chunks", "{:,}"),
+    ("mode", "mode", "{}"),
+    ("ingest chunks/s (model runs)", None, None),
+    ("bare embedder chunks/s", "bare_embed_chunks_per_s", "{:.1f}"),
+    ("ingest split: embed / Chroma / BM25 / catalog / other s", None, None),
+    ("re-ingest unchanged s", "reingest_s", "{:.2f}"),
+    ("1 % change s (chunks)", None, None),
+    ("retrieve p50 / p95 ms", None, None),
+    ("retrieve - embed vs bare p50 ms", None, None),
+    ("ratio", "retrieve_vs_bare", "{:.2f}"),
+    ("ask p50 / p95 ms", None, None),
+    ("peak RSS ingest / serve MB", None, None),
+]
+
+
+def cell(run: dict, header: str, key: str | None, fmt: str | None) -> str:
+    if key:
+        value = run.get(key)
+        return "-" if value is None else fmt.format(value)
+    if header.startswith("ingest chunks/s"):
+        return f"{run['ingest_chunks_per_s']:.1f} ({run['ingest_model_texts']:,} embedded, {run['ingest_cached']:,} cached)"
+    if header.startswith("ingest split"):
+        return " / ".join(f"{run.get(f'ingest_{k}_s', 0):.1f}" for k in ("embedding", "chroma_add", "bm25_build", "catalog", "other"))
+    if header.startswith("1 %"):
+        return f"{run['change_s']:.2f} ({run['change_chunks']})"
+    if header.startswith("retrieve p50"):
+        return f"{run['retrieve_p50_ms']:.1f} / {run['retrieve_p95_ms']:.1f}"
+    if header.startswith("retrieve - embed"):
+        return f"{run['retrieve_minus_embed_p50_ms']:.1f} vs {run['bare_sum_p50_ms']:.1f}"
+    if header.startswith("ask"):
+        return f"{run['ask_p50_ms']:.1f} / {run['ask_p95_ms']:.1f}"
+    if header.startswith("peak RSS"):
+        server = f" (+ server {run['chroma_server_rss_mb']:.0f})" if run.get("chroma_server_rss_mb") else ""
+        return f"{run['ingest_rss_mb']:.0f} / {run['serve_rss_mb']:.0f}{server}"
+    return "?"
+
+
+def latest_runs(path: Path) -> list[dict]:
+    runs: dict[tuple, dict] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            run = json.loads(line)
+            runs[(run["mode"], run["target_chunks"], run["shape"])] = run
+    return sorted(runs.values(), key=lambda r: (r["mode"], r["chunks"]))
+
+
+def plot(runs: list[dict], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    for mode, style in (("embedded", "o-"), ("server", "s--")):
+        rows = [r for r in runs if r["mode"] == mode]
+        if not rows:
+            continue
+        x = [r["chunks"] for r in rows]
+        axes[0].plot(x, [r["retrieve_minus_embed_p50_ms"] for r in rows], style, label=f"Engine.retrieve - embed ({mode})")
+        axes[0].plot(x, [r["bare_sum_p50_ms"] for r in rows], style, alpha=0.5, label=f"bare chromadb+bm25s+rrf ({mode})")
+        axes[1].plot(x, [r["ask_p50_ms"] for r in rows], style, label=f"extractive ask p50 ({mode})")
+        axes[2].plot(x, [r["ingest_rss_mb"] for r in rows], style, label=f"ingest ({mode})")
+        axes[2].plot(x, [r["serve_rss_mb"] for r in rows], style, alpha=0.5, label=f"serving ({mode})")
+    for ax, title, unit in zip(axes, ("retrieve p50", "ask p50", "peak RSS"), ("ms", "ms", "MB")):
+        ax.set_xscale("log")
+        ax.set_xlabel("chunks")
+        ax.set_ylabel(unit)
+        ax.set_title(title)
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    default_work = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsrag" / "bench"
+    parser.add_argument("--work", type=Path, default=default_work)
+    parser.add_argument("--plot", type=Path, default=Path(__file__).with_name("scale.png"))
+    args = parser.parse_args()
+    runs = latest_runs(args.work / "results.jsonl")
+    print("| " + " | ".join(h for h, _, _ in COLUMNS) + " |")
+    print("|" + "---|" * len(COLUMNS))
+    for run in runs:
+        print("| " + " | ".join(cell(run, *c) for c in COLUMNS) + " |")
+    plot(runs, args.plot)
+    print(f"\n(plot: {args.plot})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
