@@ -397,6 +397,12 @@ class Claim:
         Russia" is not found in "Russian Foreign Minister")."""
         missing = {n for n in self.names if n not in tokens and not any(
             len(t) >= 4 and n.startswith(t) for t in tokens if t[:1] == n[:1])}
+        # Names alone support nothing: "The capital of Germany is Berlin" against "Blinken will travel
+        # to Berlin ... the foreign ministers of Germany" shares both names and no word of what it
+        # says about them. A claim with words besides its names needs one of them in the span.
+        words = set(self.terms) - self.names
+        if words and not words & tokens and not any(any(w.startswith(t) for t in tokens if len(t) >= 4) for w in words):
+            missing.add("(" + " ".join(sorted(words)) + ")")
         return frozenset(missing) | (self.reading.numbers - numbers)
 
     def contradicted_by(self, span: Reading, known: frozenset[str] = frozenset()) -> str:

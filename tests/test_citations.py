@@ -335,3 +335,17 @@ def test_a_name_from_one_sentence_does_not_make_the_other_sentence_its_deed():
     assert blinken.contradicted_by(span, names) == "blinken named in another sentence than the one that says it"
     joly = Reading.of("Blinken is expected in Kiev. He was preceded there by Joly.")
     assert Claim.of("Joly preceded Blinken in Kiev", names).contradicted_by(joly, names) == ""
+
+
+def test_names_alone_support_nothing():
+    # seen with the 1.5B in local mode: world knowledge cited to a sentence that only shares its names
+    text = ("From Kiev, Blinken will travel to Berlin, where he will discuss a possible response to a possible "
+            "Russian military action with the foreign ministers of Germany, Great Britain and France.")
+    stream = CitationStream([Passage("002.txt", 0, len(text), text, 1.0)], TermWeights({"capit": 1}, 30))
+    stream.feed("The capital of Germany is Berlin [1].")
+    stream.finish()
+    assert stream.citations == [] and stream.unsupported == ["The capital of Germany is Berlin."]
+    kept = CitationStream([Passage("002.txt", 0, len(text), text, 1.0)], TermWeights({}, 30))
+    kept.feed("Blinken will travel to Berlin to meet the foreign ministers of Germany [1].")
+    kept.finish()
+    assert [c.quote for c in kept.citations] == [text]
