@@ -15,11 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from contextlib import contextmanager
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rag.schema import Article, Chunk
+from rag.sqlite import batches, marks, transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (file TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
@@ -66,11 +66,11 @@ class Catalog:
         """Catalogs written before articles had a text hash get one (once)."""
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
         if "sha" not in columns:
-            with self._transaction():
+            with transaction(self._db):
                 if "sha" not in {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}:
                     self._db.execute("ALTER TABLE articles ADD COLUMN sha TEXT")
         if self._db.execute("SELECT 1 FROM articles WHERE sha IS NULL LIMIT 1").fetchone():
-            with self._transaction():
+            with transaction(self._db):
                 rows = self._db.execute("SELECT source, text FROM articles WHERE sha IS NULL").fetchall()
                 self._db.executemany("UPDATE articles SET sha = ? WHERE source = ?", [(text_sha(t), s) for s, t in rows])
         self._db.execute("CREATE INDEX IF NOT EXISTS articles_by_sha ON articles(sha)")
@@ -83,7 +83,7 @@ class Catalog:
         self, file: str, sha256: str, articles: list[Article], spans: dict[str, ChunkSpans]
     ) -> None:
         """Replace everything known about `file` in one transaction."""
-        with self._transaction():
+        with transaction(self._db):
             self._db.execute("DELETE FROM articles WHERE file = ?", (file,))
             self._db.execute("DELETE FROM pending WHERE file = ?", (file,))
             self._db.execute("INSERT OR REPLACE INTO files VALUES (?, ?)", (file, sha256))
@@ -99,16 +99,14 @@ class Catalog:
     def known_files(self, files: list[str]) -> set[str]:
         """Those of `files` that are indexed or pending (the only ones Chroma can hold chunks of)."""
         found: set[str] = set()
-        for i in range(0, len(files), 500):  # SQLite's bound-parameter limit
-            part = files[i : i + 500]
-            marks = ",".join("?" * len(part))
+        for part in batches(files):
             found.update(row[0] for row in self._db.execute(
-                f"SELECT file FROM files WHERE file IN ({marks}) UNION SELECT file FROM pending WHERE file IN ({marks})",
-                part + part))
+                f"SELECT file FROM files WHERE file IN ({marks(part)}) UNION SELECT file FROM pending WHERE file IN ({marks(part)})",
+                [*part, *part]))
         return found
 
     def remove_file(self, file: str) -> None:
-        with self._transaction():
+        with transaction(self._db):
             self._db.execute("DELETE FROM articles WHERE file = ?", (file,))
             self._db.execute("DELETE FROM pending WHERE file = ?", (file,))
             self._db.execute("DELETE FROM files WHERE file = ?", (file,))
@@ -117,7 +115,7 @@ class Catalog:
     def clear(self, **state: str) -> None:
         """Forget every file; set `state` keys in the same transaction (a reader sees the old state
         with the old generation, or the new state with the new one)."""
-        with self._transaction():
+        with transaction(self._db):
             self._db.execute("DELETE FROM articles")
             self._db.execute("DELETE FROM files")
             self._db.execute("DELETE FROM pending")
@@ -130,7 +128,7 @@ class Catalog:
         """Say that these files' chunks are about to be written to Chroma ahead of their commit
         (`put_file` or `remove_file` ends it). Not a change of what the catalog vouches for: the
         generation stays."""
-        with self._transaction():
+        with transaction(self._db):
             self._db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(f,) for f in files])
 
     def unmark_pending(self, file: str) -> None:
@@ -147,11 +145,8 @@ class Catalog:
     def texts(self, sources: Sequence[str]) -> dict[str, str]:
         """The cleaned texts of those of `sources` that are indexed, in one query."""
         found: dict[str, str] = {}
-        wanted = list(dict.fromkeys(sources))
-        for i in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
-            part = wanted[i : i + 500]
-            found.update(self._db.execute(
-                f"SELECT source, text FROM articles WHERE source IN ({','.join('?' * len(part))})", part))
+        for part in batches(list(dict.fromkeys(sources))):
+            found.update(self._db.execute(f"SELECT source, text FROM articles WHERE source IN ({marks(part)})", part))
         return found
 
     def articles(self) -> Iterator[tuple[Article, ChunkSpans]]:
@@ -208,16 +203,6 @@ class Catalog:
 
     def _bump_generation(self) -> None:
         self.set_state("generation", str(self.generation + 1))
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.embeddings import Embedder
+from rag.sqlite import batches, marks, transaction
 
 
 def default_path() -> Path:
@@ -62,26 +63,17 @@ class EmbeddingCache:
         by_key = {_key(t): t for t in texts}
         keys = list(by_key)
         with self._lock:
-            for i in range(0, len(keys), 500):  # SQLite's bound-parameter limit
-                part = keys[i : i + 500]
+            for part in batches(keys):
                 rows = self._db.execute(
-                    f"SELECT sha, vector FROM vectors WHERE model = ? AND sha IN ({','.join('?' * len(part))})",
-                    [model, *part],
-                )
+                    f"SELECT sha, vector FROM vectors WHERE model = ? AND sha IN ({marks(part)})", [model, *part])
                 for sha, blob in rows:
                     found[by_key[sha]] = np.frombuffer(blob, dtype=np.float32)
         return found
 
     def put(self, model: str, texts: Sequence[str], vectors: np.ndarray) -> None:
         rows = [(model, _key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in zip(texts, vectors)]
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._lock, transaction(self._db):
+            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
 
     def close(self) -> None:
         self._db.close()

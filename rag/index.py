@@ -305,25 +305,24 @@ class Index:
         catalog changes, by this process or another one."""
         if not self.exists():
             return None
-        generation = self.catalog.generation if generation is None else generation
-        if generation != self._articles_generation:
-            self._articles, self._articles_generation = {}, generation
-        text = self._articles.get(source)
-        if text is None:
-            found = self.catalog.article(source)
-            if found is None:
-                return None
-            text = self._articles[source] = found.text
-        return text
+        cache = self._article_cache(self.catalog.generation if generation is None else generation)
+        if source not in cache:
+            cache.update(self.catalog.texts([source]))
+        return cache.get(source)
 
     def prefetch(self, sources: list[str], generation: int) -> None:
         """Read the texts of these articles into the cache in one query (a question's passages come
         from ~15-30 articles: one SQLite query each would cost more than the searches' overhead)."""
+        cache = self._article_cache(generation)
+        missing = [s for s in sources if s not in cache]
+        if missing:
+            cache.update(self.catalog.texts(missing))
+
+    def _article_cache(self, generation: int) -> dict[str, str]:
+        """The cleaned texts read at this catalog generation (emptied when it changes)."""
         if generation != self._articles_generation:
             self._articles, self._articles_generation = {}, generation
-        missing = [s for s in sources if s not in self._articles]
-        if missing:
-            self._articles.update(self.catalog.texts(missing))
+        return self._articles
 
     def same_text(self, source: str, generation: int | None = None) -> list[str]:
         """The other indexed articles whose text is exactly that of `source` (cached per generation)."""
