@@ -4,10 +4,13 @@ that turns them into a calibrated probability.
 Sharing words with a question is not answering it ("What is the capital of Germany?" vs "In the
 German capital, ..."). What decides an answer (rule-based: no NER model is obtainable offline):
 
-- the asked answer type (`answer_type`): who -> a person's name the question does not contain;
-  when / what year / what date -> a date; what time -> a clock time; how long -> a duration;
-  how many / how much / what number, share, cost... -> a number; where / which city, country -> a
-  place name. A sentence without a thing of that type cannot be the answer.
+- the asked answer type (`answer_type`): who -> a name the question does not contain that may be a
+  person's (not after "in"/"at"/"the", not a nationality, month or weekday); when / what year / what
+  date -> a date; what time -> a clock time; how long -> a duration; how many / how much / what
+  number, share, index, value... -> a number that is not a year; how much does X cost, charge,
+  pay... -> an amount of money; where / which city, country -> a place name; what is the name of /
+  what is X called -> a new name; what office / post / role -> a title beside the question's name.
+  A sentence without a thing of that type cannot be the answer.
 - the question's focus: its named entities (capitalised words, first word aside) in the sentence and
   in its passage; the noun it asks about ("how many *delegates*", "what *time*", "the *capital* of");
   the main verb of "what did X *agree* on"; the rarest question term the sentence and passage lack.
@@ -39,7 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.terms import STOPWORDS, YEAR, TermWeights, content_terms, country_forms, fold_demonyms, tokens
+from rag.terms import (STOPWORDS, YEAR, TermWeights, content_terms, country_forms, fold_demonyms, is_nationality,
+                       tokens)
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 
@@ -47,20 +51,35 @@ MODEL_FILE = Path(__file__).with_name("answerability.json")
 
 _NUM_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|several|a few"
 _UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|nights?"
+# Nouns whose value is a quantity: "what is the *population* of", "the air quality *index*".
+_MEASURES = (r"number|percentage|percent|share|amount|figure|size|price|cost|budget|population|rate|total|death toll"
+             r"|toll|score|age|index|level|value|salary|revenue|profit|loss|sales|capacity|length|height|weight"
+             r"|distance|speed|temperature|fee|fine|sum")
+_PEOPLE = (r"person|president|minister|leader|official|officials|spokesman|spokeswoman|spokesperson|player|actor"
+           r"|actress|singer|director|ceo|chancellor|secretary|diplomat|journalist|author|executive|engineer"
+           r"|researcher|scientist|analyst|expert|founder|owner|manager|chairman|editor|reporter|coach|winemaker"
+           r"|ambassador|envoy|general|commander|politician|lawmaker|senator|judge")
+_MONEY_VERBS = r"cost|costs|charge|charges|charged|pay|pays|paid|spend|spent|worth|earn|earned|earns|raise|raised|sell|sold|fine|fined|invest|invested"
 _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("clock", re.compile(r"\b(?:what|which|at what) time\b|\bwhat hour\b|\bstart(?:ed)? at what\b", re.I)),
     ("duration", re.compile(rf"^\s*how long\b|\bfor how (?:many|much) (?:{_UNITS}|time)\b|\bhow much time\b", re.I)),
     ("date", re.compile(r"^\s*when\b|\b(?:what|which|on what|in what) (?:year|date|day|month)\b|\bwhat day\b", re.I)),
+    # "How much does X charge?", "How much money ...": an amount of money, not any number
+    ("money", re.compile(rf"^\s*how much (?:money\b|(?:\w+\s+){{0,6}}?(?:{_MONEY_VERBS})\b)", re.I)),
     ("number", re.compile(
-        r"^\s*how (?:many|much)\b|\bwhat (?:is |was |were |are )?(?:the )?(?:number|percentage|share|amount|figure|size"
-        r"|price|cost|budget|population|rate|total|death toll|toll|score|age)\b|\bhow old\b", re.I)),
+        rf"^\s*how (?:many|much)\b|\bwhat (?:is |was |were |are )?(?:the )?(?:[\w-]+\s+){{0,2}}?(?:{_MEASURES})\b"
+        r"|\bhow old\b", re.I)),
+    # "What office does Zelensky hold?", "What is Stoltenberg's role?": a title beside the name
+    ("role", re.compile(r"\bwhat (?:office|post|position|role|title|job|function)\b"
+                        r"|\bwhat (?:is|was) [^?]*?['’]s (?:role|job|title|position|post)\b", re.I)),
     ("person", re.compile(
-        r"^\s*who(?:m|se)?\b|\b(?:which|what) (?:person|president|minister|leader|official|spokesman|spokeswoman"
-        r"|spokesperson|player|actor|actress|singer|director|ceo|chancellor|secretary|diplomat|journalist|author)\b"
+        rf"^\s*who(?:m|se)?\b|\b(?:which|what) (?-i:[A-Z][\w-]*\s+)*(?:{_PEOPLE})\b"
         r"|\bname of the (?:person|man|woman|president|minister|leader)\b", re.I)),
     ("place", re.compile(
         r"^\s*where\b|\b(?:in |at )?(?:which|what) (?:city|country|town|place|venue|stadium|capital|region|state)\b"
         r"|\bwhat (?:is|was|are|were) the (?:capital|city|country|town|venue|stadium|headquarters|seat)\b", re.I)),
+    # "What is the name of the new car?", "What is the new feature called?": a name
+    ("name", re.compile(r"\bwhat (?:is|was|are|were) the names? of\b|\bwhat (?:is|was|are|were) (?:the |it |they )?.{0,40}\bcalled\?", re.I)),
 ]
 _DETECT: dict[str, re.Pattern[str]] = {
     "clock": re.compile(r"\b\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?|h\b|GMT|UTC|CET|local time|o'clock)"
@@ -72,7 +91,9 @@ _DETECT: dict[str, re.Pattern[str]] = {
         r"|\b(?:today|yesterday|tomorrow|last (?:week|month|year)|next (?:week|month|year))\b"
         r"|\b(?:january|february|march|april|june|july|august|september|october|november|december)\b", re.I),
     "number": re.compile(rf"\d|\b(?:{_NUM_WORDS})\b", re.I),
+    "money": re.compile(r"[$€£¥]|\b(?:US\$|dollars?|euros?|pounds?|yuan|rubles?|roubles?|yen|francs?|cents?|USD|EUR|GBP)\b", re.I),
 }
+_YEAR_ONLY = re.compile(r"(?:1[89]|20)\d\d")
 _NAME = re.compile(r"\b[A-Z][\w'’-]*")
 
 
@@ -96,17 +117,74 @@ def new_names(question: str, sentence: str) -> list[str]:
     return [w for w in _NAME.findall(sentence) if w.lower() not in STOPWORDS and not set(tokens(w)) <= asked]
 
 
+_NOT_A_PERSON_BEFORE = frozenset("in at from to of near the on into across".split())
+_CALENDAR = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.I)
+
+
+def person_names(question: str, sentence: str) -> list[str]:
+    """The new names of the sentence (`new_names`) that may be a person's: not a place or body after
+    "in", "at", "the"..., not a nationality or country, not a month or weekday.
+
+    >>> person_names("Who led the delegation?", "They met in Geneva, then at the Council in Brussels.")
+    []
+    >>> person_names("Who led the delegation?", "Deputy Secretary Wendy Sherman led it, the Russian side said.")
+    ['Deputy', 'Secretary', 'Wendy', 'Sherman']
+    """
+    words = _WORD_OR_MARK.findall(sentence)
+    candidates = set(new_names(question, sentence))
+    found = []
+    for i, w in enumerate(words):
+        if w not in candidates or (i and words[i - 1].lower() in _NOT_A_PERSON_BEFORE):
+            continue
+        if _CALENDAR.fullmatch(w) or is_nationality(tokens(w)[0]):
+            continue
+        found.append(w)
+    return found
+
+
+def holds_role(question: str, sentence: str) -> bool:
+    """Does a title stand right beside one of the question's names ("Ukrainian President Volodymyr
+    Zelensky", "Blinken, the Secretary of State")?
+
+    >>> holds_role("What office does Zelensky hold?", "Blinken met Ukrainian President Volodymyr Zelensky.")
+    True
+    >>> holds_role("What office does Zelensky hold?", "Zelensky thanked the United States.")
+    False
+    """
+    names = set(entities(question))
+    words = _WORD_OR_MARK.findall(sentence)
+    stems = [tokens(w)[0] if tokens(w) else "" for w in words]
+    for i, stem in enumerate(stems):
+        if stem in names:
+            near = {w.lower() for w in words[max(0, i - 4): i + 5]}
+            if near & _ROLE_NOUNS:
+                return True
+    return False
+
+
 def has_type(kind: str, sentence: str, question: str = "") -> bool:
-    """Does the sentence hold something of answer type `kind`? (Always true for "other".)"""
-    if kind in ("person", "place"):
+    """Does the sentence hold something of answer type `kind`? (Always true for "other".)
+
+    >>> has_type("number", "The winery has been run by the family since 1900.")   # a year counts nothing
+    False
+    >>> has_type("money", "Microsoft charges $15 per ton."), has_type("money", "It emits 16 million tons.")
+    (True, False)
+    """
+    if kind == "person":
+        return bool(person_names(question, sentence))
+    if kind == "role":
+        return holds_role(question, sentence)
+    if kind in ("place", "name"):
         return bool(new_names(question, sentence))
     if kind == "definition":
         target = identity_target(question)
         return bool(target) and identifies(target, sentence, question)
-    if kind == "number":  # a number the question does not already give
+    if kind == "number":  # a number the question does not already give; a year is a date, not a count
         asked = set(re.findall(r"\d[\d.,]*", question))
-        return any(n not in asked for n in re.findall(r"\d[\d.,]*", sentence)) or bool(
-            re.search(rf"\b(?:{_NUM_WORDS})\b", sentence, re.I))
+        return any(n not in asked and not _YEAR_ONLY.fullmatch(n.rstrip(".,")) for n in re.findall(r"\d[\d.,]*", sentence)) \
+            or bool(re.search(rf"\b(?:{_NUM_WORDS})\b", sentence, re.I))
+    if kind == "money":
+        return has_type("number", sentence, question) and bool(_DETECT["money"].search(sentence))
     rule = _DETECT.get(kind)
     return True if rule is None else bool(rule.search(sentence))
 
@@ -117,6 +195,8 @@ _FOCUS_AFTER = re.compile(
     r"\b(?:how many|how much|what|which|what kind of|what type of)\s+(?:\w+\s+)??([a-z][\w-]+)", re.I)
 _WH_AUX = re.compile(r"^\s*(?:what|which|who|whom)\b(?:\s+\w+)?\s+(?:did|does|do|will|would|has|have|had)\s+(.*)$", re.I)
 # Words of a "what did <subject> <verb>" subject besides names: "Canada's foreign minister".
+_WHO_VERB = re.compile(
+    r"^\s*(?i:who)\s+(?!(?:is|was|are|were|has|have|had|did|does|do|will|would|can|could|should|may|might)\b)([a-z]+)\b")
 _SUBJECT_GLUE = frozenset(
     """the a an and of its his her their foreign prime deputy chief senior top former defense defence interior
     finance security general secretary minister ministers president spokesman spokeswoman spokesperson official
@@ -129,7 +209,7 @@ _REPORTING_VERBS = frozenset(
 _ROLE_NOUNS = frozenset(
     """capital president minister secretary leader head chief spokesman spokeswoman spokesperson chancellor
     ambassador envoy counterpart director ceo chairman chair commander governor mayor king queen premier
-    founder owner author coach captain""".split())
+    founder owner author coach captain spokesman official""".split())
 
 
 def names_asked(question: str) -> list[str]:
@@ -186,14 +266,19 @@ def _subject_and_verb(question: str) -> tuple[list[str], str | None]:
 
 
 def question_verb(question: str) -> str | None:
-    """The stemmed main verb of a "what did <subject> <verb>" question, or None.
+    """The stemmed main verb of a "what did <subject> <verb>" or "who <verb>s" question, or None.
 
     >>> question_verb("What did Blinken and Lavrov agree on at the end?")
     'agre'
     >>> question_verb("What did the Pentagon say about Putin?") is None   # reporting verb
     True
+    >>> question_verb("Who owns the Nord Stream 2 pipeline?")
+    'own'
     """
     verb = _subject_and_verb(question)[1]
+    if verb is None:  # "Who owns the pipeline?": the verb right after "who"
+        match = _WHO_VERB.match(question)
+        verb = match.group(1) if match and match.group(1).lower() not in _REPORTING_VERBS else None
     found = tokens(verb) if verb else []
     return found[0] if found else None
 
@@ -298,6 +383,7 @@ class Question:
     unknown: bool  # names something no indexed chunk mentions
     target: str | None  # what a "what/who is X" question asks to identify (identity_target)
     subject: list[str]  # the names of who said or did what the question asks about (subject_names)
+
 
     @classmethod
     def of(cls, text: str, weights: TermWeights) -> Question:

@@ -87,6 +87,21 @@ def country_forms(stem: str) -> list[str]:
     return [stem] + [adjective for adjective, country in _demonym_stems().items() if country == stem]
 
 
+def is_nationality(stem: str) -> bool:
+    """Is the stem a country or an adjective of nationality ("Canada", "Canadian": not a person)?
+
+    >>> is_nationality(tokens("Canadian")[0]), is_nationality(tokens("Canada")[0]), is_nationality(tokens("Joly")[0])
+    (True, True, False)
+    """
+    table = _demonym_stems()
+    return stem in table or stem in _country_stems()
+
+
+@lru_cache(maxsize=1)
+def _country_stems() -> frozenset[str]:
+    return frozenset(_demonym_stems().values())
+
+
 def content_terms(text: str) -> list[str]:
     """Stemmed content terms of a question or sentence, in order, without repeats."""
     seen: dict[str, None] = {}

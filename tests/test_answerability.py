@@ -30,6 +30,14 @@ from rag.terms import TermWeights
     ("Where did Blinken meet Lavrov?", "place"),
     ("Which city hosted the talks?", "place"),
     ("Why did Russia mass troops?", "other"),
+    ("How much does the pipeline cost?", "money"),
+    ("How much money did Washington pledge?", "money"),
+    ("What was the air quality index in Kyiv?", "number"),
+    ("Which Apple executive presented the feature?", "person"),
+    ("What did the US official say about it?", "other"),  # a role noun as the subject, not the asked thing
+    ("What office does Zelensky hold?", "role"),
+    ("What is Jens Stoltenberg's role?", "role"),
+    ("What is the name of the new car?", "name"),
 ])
 def test_answer_types_follow_the_question_words(question, kind):
     assert answer_type(question) == kind
@@ -44,6 +52,9 @@ def test_answer_types_follow_the_question_words(question, kind):
     ("date", "They met in Geneva.", False),
     ("number", "Russia massed 100,000 troops.", True),
     ("number", "Russia massed troops.", False),
+    ("number", "The alliance was founded in 1949.", False),  # a year is a date, not a count
+    ("money", "The aid is worth $200 million.", True),
+    ("money", "The aid covers 200 million rounds.", False),
 ])
 def test_has_type_finds_a_thing_of_the_asked_type(kind, sentence, expected):
     assert has_type(kind, sentence) is expected
@@ -52,6 +63,20 @@ def test_has_type_finds_a_thing_of_the_asked_type(kind, sentence, expected):
 def test_a_person_or_place_must_be_a_name_the_question_does_not_already_hold():
     assert has_type("person", "Lavrov met Blinken.", "Who met Blinken?")
     assert not has_type("person", "He met Blinken there.", "Who met Blinken?")
+
+
+def test_a_person_is_not_a_place_body_nationality_or_weekday():
+    question = "Who led the American delegation?"
+    assert not has_type("person", "They met on Monday in Geneva, then at the Council in Brussels.", question)
+    assert not has_type("person", "Russian and Canadian diplomats met.", question)
+    assert has_type("person", "The delegation was led by Wendy Sherman.", question)
+
+
+def test_a_role_must_stand_beside_the_name_asked_about():
+    question = "What office does Volodymyr Zelensky hold?"
+    assert has_type("role", "Blinken met Ukrainian President Volodymyr Zelensky in Kiev.", question)
+    assert not has_type("role", "Zelensky thanked the United States for its help.", question)
+    assert not has_type("role", "The president of France spoke to Blinken; Zelensky listened.", question)
 
 
 def test_focus_and_entities_of_a_question():
