@@ -34,7 +34,7 @@ import numpy as np
 
 from evals import metrics, qaset, rgb
 from evals.common import CACHE_DIR, SEEDS, open_engine, shared_dir
-from rag.answerability import MODEL_FILE, AnswerabilityModel, Signals, allowed
+from rag.answerability import MODEL_FILE, AnswerabilityModel, Signals, allowed, sub_questions
 from rag.extractive import ExtractiveAnswerer
 
 K = 5
@@ -67,7 +67,8 @@ def qa_examples(path: Path, corpus: Path, index: Path, tag: str) -> list[Example
     for item in items:
         passages = engine.retrieve(item.question, k=K)
         gold = [ev for group in item.groups for ev in group]
-        for s in answerer.candidates(item.question, passages):
+        # as the answerer scores them: a two-part question part by part (rag.answerability.sub_questions)
+        for s in (s for part in sub_questions(item.question) for s in answerer.candidates(part, passages)):
             positive = any(metrics.overlaps(s, ev) for ev in gold)
             found.append(Example(f"{tag}:{item.id}", s.signals.vector(), int(positive), not item.answerable))
     engine.close()

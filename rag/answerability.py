@@ -221,6 +221,33 @@ def names_asked(question: str) -> list[str]:
     return [w for w in words if w.lower() not in STOPWORDS]
 
 
+_TWO_PARTS = re.compile(
+    r"^(?P<first>.*?\w)\W*\s+and\s+(?P<second>(?:what|who|whom|where|when|how|which|why)\b.*)$", re.I)
+_PRONOUN = re.compile(r"\b(?:he|she|they|it|his|her|its|their|him|them)\b", re.I)
+
+
+def sub_questions(question: str) -> list[str]:
+    """The parts of a two-part question ("Whom did Blinken meet in Kiev, and what did he promise?"),
+    each answerable on its own; the second part borrows the first part's first name (its subject, as
+    a rule) when it refers to it by a pronoun. A one-part question is returned as it is.
+
+    >>> sub_questions("Whom did Blinken meet in Kiev, and what did he promise in Geneva?")
+    ['Whom did Blinken meet in Kiev?', 'What did he promise in Geneva (Blinken)?']
+    >>> sub_questions("Did Washington and London send weapons?")
+    ['Did Washington and London send weapons?']
+    """
+    match = _TWO_PARTS.match(question.strip())
+    if not match:
+        return [question]
+    first = match.group("first") + "?"
+    second = match.group("second")
+    second = second[0].upper() + second[1:]
+    borrowed = [n for n in names_asked(first) if n not in second][:1]
+    if borrowed and _PRONOUN.search(second):
+        second = second.rstrip(" ?") + f" ({borrowed[0]})?"
+    return [first, second]
+
+
 def entities(question: str) -> list[str]:
     """Stemmed tokens of the names the question asks about, in order, without repeats."""
     stems: dict[str, None] = {}

@@ -15,7 +15,8 @@ How a sentence earns its place:
    and at least at the threshold, plus the best sentence of each other article from `OTHER_ARTICLE`
    of the threshold on; the best sentence of each article before second sentences of one article
    (multi-article questions cite several articles). NEAR_BEST and OTHER_ARTICLE were chosen on the
-   train split.
+   train split. A two-part question ("Whom did he meet, and what did he promise?") is answered part
+   by part (rag.answerability.sub_questions), each part's best sentence first.
 Deterministic, no generative model.
 """
 
@@ -26,7 +27,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rag.answerability import AnswerabilityModel, Question, Signals, markup_share, shipped_model, signals
+from rag.answerability import (AnswerabilityModel, Question, Signals, markup_share, shipped_model, signals,
+                               sub_questions)
 from rag.answering import Event, Reply
 from rag.prompts import REFUSAL_TEXT
 from rag.schema import Citation, Passage, Span
@@ -136,7 +138,23 @@ class ExtractiveAnswerer:
 
     def select(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
         """The answering sentences, best first; empty when no sentence is likely enough to answer."""
-        return self._choose(self.candidates(question, passages))
+        return self._answer(question, passages)[0]
+
+    def _answer(self, question: str, passages: Sequence[Passage]) -> tuple[list[ScoredSentence], float]:
+        """The chosen sentences and the confidence (best probability). A two-part question ("Whom
+        did he meet, and what did he promise?") is answered part by part: one part's sentences would
+        otherwise crowd out the other's, and each part may come from another article."""
+        parts = [self.candidates(part, passages) for part in sub_questions(question)]
+        confidence = max((scored[0].score for scored in parts if scored), default=0.0)
+        chosen: list[ScoredSentence] = []
+        per_part = [self._choose(scored) for scored in parts]
+        limit = self.max_sentences + len(parts) - 1
+        for rank in range(max(map(len, per_part), default=0)):  # each part's best first, then seconds
+            for sentences in per_part:
+                if rank < len(sentences) and len(chosen) < limit and all(
+                        sentences[rank].quote != c.quote for c in chosen):
+                    chosen.append(sentences[rank])
+        return chosen, confidence
 
     def _choose(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
         if not scored or scored[0].score < self.threshold:
@@ -156,9 +174,7 @@ class ExtractiveAnswerer:
         return chosen
 
     def reply(self, question: str, passages: Sequence[Passage]) -> Reply:
-        scored = self.candidates(question, passages)
-        confidence = scored[0].score if scored else 0.0
-        chosen = self._choose(scored)
+        chosen, confidence = self._answer(question, passages)
         if not chosen:
             return Reply(REFUSAL_TEXT, [], True, self.mode, confidence=confidence)
         text, citations = cited_text(chosen)
