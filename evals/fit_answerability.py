@@ -19,7 +19,8 @@ Threshold: from out-of-fold probabilities (5-fold cross-validation grouped by qu
 is never scored by a model that saw it), at the question level (does the best candidate reach the
 threshold?), on the QA and HTML questions (RGB has no unanswerable questions, and its short keyword
 queries would make the answerable side look easier than a user's questions): the threshold with the
-fewest errors, missed refusals plus false refusals counted alike. The curve is printed and stored.
+fewest errors, missed refusals plus false refusals counted alike. The curve is printed and stored, and
+`confident`: the least probability that at most 5 % of the unanswerable train questions reach.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ from rag.extractive import ExtractiveAnswerer
 
 K = 5
 USER_WEIGHT = 3.0
+# `confident`: the least probability that at most 1 - this share of unanswerable train questions reach
+# (out of fold): where a model's refusal may be overruled (rag.answering.SecondOpinion).
+CONFIDENT_REFUSALS = 0.95
 
 
 @dataclass
@@ -156,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     for t, correct, false in curve[::5]:  # every 0.05
         print(f"  {t:.2f}      {correct:.3f}            {false:.3f}", file=sys.stderr)
     print(f"picked threshold {threshold:.2f}", file=sys.stderr)
+    confident = min((t for t, correct, _ in curve if correct >= CONFIDENT_REFUSALS), default=1.0)
+    print(f"confident from {confident:.2f} (out of fold, at most {1 - CONFIDENT_REFUSALS:.0%} of unanswerable "
+          f"train questions reach it)", file=sys.stderr)
     for name, w in sorted(zip(Signals.names(), clf.coef_[0]), key=lambda p: -abs(p[1])):
         print(f"  {name:<20} {w:+.3f}", file=sys.stderr)
     model = {
@@ -168,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         "mean": [round(float(v), 6) for v in mean],
         "scale": [round(float(v), 6) for v in scale],
         "threshold": threshold,
+        "confident": confident,
         "train": {"sentences": int(len(y)), "positives": int(y.sum()), "questions": int(len(set(groups))),
                   "curve": [{"threshold": t, "correct_refusal": round(c, 4), "false_refusal": round(f, 4)}
                             for t, c, f in curve]},

@@ -525,6 +525,7 @@ class AnswerabilityModel:
     coef: np.ndarray
     intercept: float
     threshold: float  # least probability of the best sentence for an answer (else: refuse)
+    confident: float = 1.0  # from here on few unanswerable questions score (see evals/fit_answerability.py)
 
     def probability(self, batch: np.ndarray) -> np.ndarray:
         """p(answers) of each row of `Signals.vector()`s; 0 for a sentence the rules rule out."""
@@ -539,7 +540,7 @@ class AnswerabilityModel:
             raise ValueError("the answerability model was fitted on other signals: refit it "
                              "(python -m evals.fit_answerability)")
         return cls(names, np.array(raw["mean"]), np.array(raw["scale"]), np.array(raw["coef"]),
-                   float(raw["intercept"]), float(raw["threshold"]))
+                   float(raw["intercept"]), float(raw["threshold"]), float(raw["confident"]))
 
 
 @lru_cache(maxsize=1)

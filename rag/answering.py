@@ -8,6 +8,7 @@ once. Passages carry their own text, so an answerer needs nothing else to cite e
     extractive  rag.extractive.ExtractiveAnswerer   deterministic, no model
     llm/local   rag.generative.GenerativeAnswerer   a model writes, rag.citations verifies
     any of them wrapped in `WithFallback`           a failing model is replaced by extractive
+    a model wrapped in `SecondOpinion`              a model's refusal is overruled by a confident extractive answer
 
 >>> from rag.schema import Passage
 >>> class Echo:
@@ -25,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from rag.prompts import REFUSAL_TEXT, fallback_notice
+from rag.prompts import REFUSAL_TEXT, SECOND_OPINION_NOTICE, fallback_notice
 from rag.schema import Citation, Passage
 
 
@@ -116,3 +117,47 @@ class WithFallback:
             yield continuation
             yield Reply(failure.shown + continuation, citations, not citations, self.fallback.mode,
                         notice=notice, unsupported=failure.unsupported)
+
+
+class SecondOpinion:
+    """`primary` (a model), whose refusal is overruled when the extractive answerer is `confident`
+    that its sentences answer: a small local model refuses answerable questions far more often than
+    the fitted answerability model misjudges at that confidence (at most 5 % of the unanswerable
+    train questions reach it, evals/fit_answerability.py).
+
+    A model's refusal shows nothing before its end but the refusal text, which is held back, or the
+    model's own refusal sentences, which stay and are followed by the notice and the sentences. The
+    Reply keeps the primary's mode: this is how that mode answers, said in its notice."""
+
+    def __init__(self, primary: Answerer, extractive: Answerer, confident: float) -> None:
+        self.primary, self.extractive, self.confident = primary, extractive, confident
+        self.mode = primary.mode
+
+    def stream(self, question: str, passages: Sequence[Passage], standalone: str | None = None) -> Iterator[Event]:
+        held = ""
+        for event in self.primary.stream(question, passages, standalone):
+            if isinstance(event, Reply):
+                opinion = self._opinion(event, standalone or question, passages)
+                if opinion is None:
+                    if held:
+                        yield held
+                    yield event
+                    return
+                shown = event.text if not held else ""
+                text = f"{shown}\n\n({SECOND_OPINION_NOTICE})\n\n{opinion.text}" if shown else opinion.text
+                yield text[len(shown):]
+                yield Reply(text, opinion.citations, False, self.mode, notice=SECOND_OPINION_NOTICE,
+                            unsupported=event.unsupported, confidence=opinion.confidence)
+                return
+            if event == REFUSAL_TEXT:  # only ever the last delta of a refusal: wait for the Reply
+                held = event
+            elif event:
+                yield event
+
+    def _opinion(self, reply: Reply, question: str, passages: Sequence[Passage]) -> Reply | None:
+        """The extractive reply that overrules `reply`, or None."""
+        if not reply.refused:
+            return None
+        opinion = final_reply(self.extractive.stream(question, passages))
+        confident = not opinion.refused and (opinion.confidence or 0.0) >= self.confident
+        return opinion if confident else None

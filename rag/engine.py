@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from rag.answering import Answerer, Reply, WithFallback
+from rag.answering import Answerer, Reply, SecondOpinion, WithFallback
 from rag.condense import Condensed, condense
 from rag.config import Settings
 from rag.embeddings import CachedEmbedder, Embedder, make_embedder
@@ -198,7 +198,9 @@ class Engine:
             if condensed.error:  # the endpoint just failed: do not wait for it a second time
                 notice = fallback_notice(condensed.error)
             elif client is not None:
-                answerer = WithFallback(GenerativeAnswerer(client, self._term_weights(), mode=wanted), answerer)
+                extractive = answerer
+                model = GenerativeAnswerer(client, self._term_weights(), mode=wanted)
+                answerer = WithFallback(SecondOpinion(model, extractive, extractive.model.confident), extractive)
             for event in answerer.stream(question, passages, condensed.question):
                 if isinstance(event, Reply):
                     yield Answer(

@@ -124,4 +124,6 @@ def fallback_notice(reason: str) -> str:
     return f"model endpoint failed ({reason}); answered extractively"
 
 
+SECOND_OPINION_NOTICE = ("the model found no answer in the passages; these sentences answer the question "
+                         "with high confidence by newsrag's answerability model")
 NO_SUPPORT_NOTICE = "no sentence of the model's answer is supported by the retrieved articles"

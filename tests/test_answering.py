@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering import AnswerFailed, Reply, WithFallback, final_reply
+from rag.answering import AnswerFailed, Reply, SecondOpinion, WithFallback, final_reply
+from rag.prompts import REFUSAL_TEXT, SECOND_OPINION_NOTICE
 from rag.extractive import ScoredSentence, cited_text
 from rag.schema import Citation, Passage
 
@@ -194,3 +195,42 @@ def test_final_reply_raises_when_the_stream_has_no_reply():
         final_reply(iter(["some", "text"]))
     with pytest.raises(RuntimeError):
         final_reply(iter([]))
+
+
+# --- SecondOpinion: a model's refusal overruled by a confident extractive answer ------------------
+class Refusing:
+    """A model that refuses: its own words (shown as they stream) or the refusal text (held back)."""
+
+    mode = "local"
+
+    def __init__(self, words: str = ""):
+        self.words = words
+
+    def stream(self, question, passages, standalone=None):
+        if self.words:
+            yield from self.words  # one character at a time
+            yield Reply(self.words, [], True, self.mode)
+        else:
+            yield REFUSAL_TEXT
+            yield Reply(REFUSAL_TEXT, [], True, self.mode)
+
+
+def test_a_refusal_is_overruled_only_by_a_confident_extractive_answer():
+    deltas, reply = run(SecondOpinion(Refusing(), Extractive([MET], confidence=0.9), confident=0.5))
+    assert "".join(deltas) == reply.text == "Blinken met Lavrov in Geneva. [1]"
+    assert not reply.refused and reply.mode == "local" and reply.notice == SECOND_OPINION_NOTICE
+    deltas, reply = run(SecondOpinion(Refusing(), Extractive([MET], confidence=0.4), confident=0.5))
+    assert "".join(deltas) == reply.text == REFUSAL_TEXT and reply.refused and reply.notice == ""
+
+
+def test_a_refusal_in_the_models_words_stays_shown_and_the_sentences_follow():
+    said = "The passages do not say where they met."
+    deltas, reply = run(SecondOpinion(Refusing(said), Extractive([MET], confidence=0.9), confident=0.5))
+    assert "".join(deltas) == reply.text
+    assert reply.text == f"{said}\n\n({SECOND_OPINION_NOTICE})\n\nBlinken met Lavrov in Geneva. [1]"
+
+
+def test_an_answer_of_the_model_is_never_second_guessed():
+    extractive = Extractive([MET], confidence=0.9)
+    deltas, reply = run(SecondOpinion(Model(["They met ", "in Geneva. [1]"]), extractive, confident=0.5))
+    assert reply.text == "They met in Geneva. [1]" and extractive.asked == []

@@ -15,7 +15,7 @@ import pytest
 from rag.citations import SUPPORT_THRESHOLD, CitationStream
 from rag.config import Settings
 from rag.engine import Engine
-from rag.prompts import REFUSAL_TEXT
+from rag.prompts import REFUSAL_TEXT, SECOND_OPINION_NOTICE
 from rag.schema import Answer
 from rag.spans import sentence_spans
 from tests.support.llama_server import llama_server, unavailable_reason  # noqa: F401  (fixture)
@@ -107,8 +107,9 @@ def test_true_looking_sentence_citing_a_passage_that_does_not_say_it(engine, ser
 
     # And a true-looking sentence that no retrieved passage says: never shown as the answer, listed,
     # and the answer is a refusal in words too.
+    # (Asked of a question the extractive answerer is not confident about: see SecondOpinion below.)
     server.add(reply.text("Blinken and Lavrov signed a peace treaty in Vienna on Monday [1]."))
-    _, answer = ask(engine)
+    _, answer = ask(engine, "What did Blinken and Lavrov sign in Vienna?")
     assert answer.text == REFUSAL_TEXT
     assert answer.refused and answer.citations == []
     assert answer.unsupported == ["Blinken and Lavrov signed a peace treaty in Vienna on Monday."]
@@ -189,6 +190,23 @@ def test_model_refusal(engine, server):
     server.add(reply.text("The indexed articles do not answer this question."))
     _, answer = ask(engine, "What did Emmanuel Macron say about the crisis?")
     assert answer.refused and answer.mode == "llm" and answer.unsupported == [] and answer.citations == []
+
+
+def test_a_model_refusal_is_overruled_by_a_confident_extractive_answer(engine, server):
+    # A small model refuses answerable questions often; the answerability model is confident here.
+    server.add(reply.text(REFUSAL_TEXT, chunk=1))
+    deltas, answer = ask(engine, QUESTION)
+    assert not answer.refused and answer.mode == "llm" and answer.notice == SECOND_OPINION_NOTICE
+    assert REFUSAL_TEXT not in answer.text and "Geneva" in answer.text
+    assert answer.confidence >= engine._extractive().model.confident
+
+
+def test_a_model_refusal_in_its_own_words_stays_shown_before_the_confident_answer(engine, server):
+    said = "The passages do not say where they will meet."
+    server.add(reply.text(said, chunk=1))
+    deltas, answer = ask(engine, QUESTION)
+    assert answer.text.startswith(said) and f"({SECOND_OPINION_NOTICE})" in answer.text
+    assert not answer.refused and answer.citations and "Geneva" in answer.text
 
 
 def test_auto_mode_picks_llm_only_when_a_model_is_configured(engine, server, monkeypatch):
