@@ -1,8 +1,9 @@
 """Where the tests find the project's files and the shared benchmark data."""
 
-import os
 from pathlib import Path
+
+from evals.common import shared_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-SHARED = Path(os.environ.get("RAG_SHARED_DIR", ROOT.parent / "shared"))
+SHARED = shared_dir()  # one rule for where ../shared is (an empty RAG_SHARED_DIR means unset)
