@@ -16,7 +16,8 @@ How a sentence earns its place:
    of the threshold on; the best sentence of each article before second sentences of one article
    (multi-article questions cite several articles). NEAR_BEST and OTHER_ARTICLE were chosen on the
    train split. A two-part question ("Whom did he meet, and what did he promise?") is answered part
-   by part (rag.answerability.sub_questions), each part's best sentence first.
+   by part, and so is a question about two names joined by "and" (rag.answerability.sub_questions),
+   each part's best sentence first.
 Deterministic, no generative model.
 """
 
