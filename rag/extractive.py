@@ -16,8 +16,8 @@ How a sentence earns its place:
    of the threshold on; the best sentence of each article before second sentences of one article
    (multi-article questions cite several articles). NEAR_BEST and OTHER_ARTICLE were chosen on the
    train split. A two-part question ("Whom did he meet, and what did he promise?") is answered part
-   by part, and so is a question about two names joined by "and" (rag.answerability.sub_questions),
-   each part's best sentence first.
+   by part (rag.answerability.sub_questions), each part's best sentence first; an answered question
+   about two names joined by "and" also cites each name's best sentence (per_name).
 Deterministic, no generative model.
 """
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rag.answerability import (AnswerabilityModel, Question, Signals, markup_share, shipped_model, signals,
-                               sub_questions)
+                               per_name, sub_questions)
 from rag.answering import Event, Reply
 from rag.prompts import REFUSAL_TEXT
 from rag.schema import Citation, Passage, Span
@@ -144,12 +144,17 @@ class ExtractiveAnswerer:
     def _answer(self, question: str, passages: Sequence[Passage]) -> tuple[list[ScoredSentence], float]:
         """The chosen sentences and the confidence (best probability). A two-part question ("Whom
         did he meet, and what did he promise?") is answered part by part: one part's sentences would
-        otherwise crowd out the other's, and each part may come from another article."""
+        otherwise crowd out the other's, and each part may come from another article. An answered
+        question about two names ("What are the US and Britain giving?") also cites each name's best
+        sentence (rag.answerability.per_name); whether it is answered is decided on the whole."""
         parts = [self.candidates(part, passages) for part in sub_questions(question)]
         confidence = max((scored[0].score for scored in parts if scored), default=0.0)
-        chosen: list[ScoredSentence] = []
         per_part = [self._choose(scored) for scored in parts]
-        limit = self.max_sentences + len(parts) - 1
+        names = per_name(question) if len(parts) == 1 and per_part[0] else [question]
+        if len(names) > 1:
+            per_part = [self._choose(self.candidates(name, passages)) for name in names] + per_part
+        limit = self.max_sentences + (1 if len(per_part) > 1 else 0)
+        chosen: list[ScoredSentence] = []
         for rank in range(max(map(len, per_part), default=0)):  # each part's best first, then seconds
             for sentences in per_part:
                 if rank < len(sentences) and len(chosen) < limit and all(
