@@ -37,6 +37,7 @@ from typing import Any
 
 from evals import metrics, qaset
 from evals.common import GATE_FILE, REPO_ROOT, REPORTS_DIR, SEEDS, open_engine, shared_dir
+from rag.prompts import SECOND_OPINION_NOTICE
 
 SPLIT_CHOICES = (*qaset.SPLITS, "all")
 
@@ -465,6 +466,8 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     total = sum(r["citations_total"] for r in ok)
     out["citations"] = total
     out["fallback_rate"] = metrics.mean(r.get("fallback") for r in ok)  # answers not in the requested mode
+    # model refusals overruled by a confident extractive answer (rag.answering.SecondOpinion)
+    out["second_opinion_rate"] = metrics.mean(float(SECOND_OPINION_NOTICE in (r.get("notice") or "")) for r in ok)
     # answers carrying sentences whose citations did not hold (llm mode flags them in Answer.unsupported)
     out["unsupported_rate"] = metrics.mean(float(bool(r["unsupported"])) for r in ok if not r["refused"])
     out["citation_exactness"] = sum(r["citations_exact"] for r in ok) / total if total else None
