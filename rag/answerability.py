@@ -153,9 +153,8 @@ def holds_role(question: str, sentence: str) -> bool:
     """
     names = set(entities(question))
     words = _WORD_OR_MARK.findall(sentence)
-    stems = [tokens(w)[0] if tokens(w) else "" for w in words]
-    for i, stem in enumerate(stems):
-        if stem in names:
+    for i, word in enumerate(words):
+        if next(iter(tokens(word)), "") in names:
             near = {w.lower() for w in words[max(0, i - 4): i + 5]}
             if near & _ROLE_NOUNS:
                 return True
@@ -194,9 +193,9 @@ def has_type(kind: str, sentence: str, question: str = "") -> bool:
 _FOCUS_AFTER = re.compile(
     r"\b(?:how many|how much|what|which|what kind of|what type of)\s+(?:\w+\s+)??([a-z][\w-]+)", re.I)
 _WH_AUX = re.compile(r"^\s*(?:what|which|who|whom)\b(?:\s+\w+)?\s+(?:did|does|do|will|would|has|have|had)\s+(.*)$", re.I)
-# Words of a "what did <subject> <verb>" subject besides names: "Canada's foreign minister".
 _WHO_VERB = re.compile(
     r"^\s*(?i:who)\s+(?!(?:is|was|are|were|has|have|had|did|does|do|will|would|can|could|should|may|might)\b)([a-z]+)\b")
+# Words of a "what did <subject> <verb>" subject besides names: "Canada's foreign minister".
 _SUBJECT_GLUE = frozenset(
     """the a an and of its his her their foreign prime deputy chief senior top former defense defence interior
     finance security general secretary minister ministers president spokesman spokeswoman spokesperson official
@@ -209,7 +208,7 @@ _REPORTING_VERBS = frozenset(
 _ROLE_NOUNS = frozenset(
     """capital president minister secretary leader head chief spokesman spokeswoman spokesperson chancellor
     ambassador envoy counterpart director ceo chairman chair commander governor mayor king queen premier
-    founder owner author coach captain spokesman official""".split())
+    founder owner author coach captain official""".split())
 
 
 def names_asked(question: str) -> list[str]:
@@ -431,7 +430,6 @@ class Question:
     unknown: bool  # names something no indexed chunk mentions
     target: str | None  # what a "what/who is X" question asks to identify (identity_target)
     subject: list[str]  # the names of who said or did what the question asks about (subject_names)
-
 
     @classmethod
     def of(cls, text: str, weights: TermWeights) -> Question:

@@ -149,9 +149,13 @@ class SecondOpinion:
                 yield Reply(text, opinion.citations, False, self.mode, notice=SECOND_OPINION_NOTICE,
                             unsupported=event.unsupported, confidence=opinion.confidence)
                 return
-            if event == REFUSAL_TEXT:  # only ever the last delta of a refusal: wait for the Reply
+            if event == REFUSAL_TEXT and not held:  # a refusal's last delta, as a rule: wait for the Reply
                 held = event
-            elif event:
+                continue
+            if held:  # it was not the last: shown in its place after all
+                yield held
+                held = ""
+            if event:
                 yield event
 
     def _opinion(self, reply: Reply, question: str, passages: Sequence[Passage]) -> Reply | None:

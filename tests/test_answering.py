@@ -234,3 +234,10 @@ def test_an_answer_of_the_model_is_never_second_guessed():
     extractive = Extractive([MET], confidence=0.9)
     deltas, reply = run(SecondOpinion(Model(["They met ", "in Geneva. [1]"]), extractive, confident=0.5))
     assert reply.text == "They met in Geneva. [1]" and extractive.asked == []
+
+
+def test_the_refusal_sentence_followed_by_more_answer_keeps_its_place():
+    # held back in case it ends a refusal; when the answer goes on, it is shown where it was said
+    model = Model([REFUSAL_TEXT, " They met in Geneva. [1]"])
+    deltas, reply = run(SecondOpinion(model, Extractive([MET], confidence=0.9), confident=0.5))
+    assert deltas == [REFUSAL_TEXT, " They met in Geneva. [1]"] and "".join(deltas) == reply.text
