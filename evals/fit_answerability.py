@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,11 +107,13 @@ def question_level(examples: list[Example], probabilities: np.ndarray) -> list[t
     return [tuple(v) for v in best.values()]
 
 
-def pick_threshold(questions: list[tuple[float, bool, bool]]) -> tuple[float, list[tuple[float, float, float]]]:
-    """The threshold with the fewest errors (1 - correct refusals + false refusals; ties: the lower),
-    and the curve (threshold, correct refusals, false refusals) it was read from."""
+def pick_threshold(questions: list[tuple[float, bool, bool]],
+                   grid: Sequence[float] = tuple(np.round(np.arange(0.05, 0.951, 0.01), 2)),
+                   ) -> tuple[float, list[tuple[float, float, float]]]:
+    """The threshold of `grid` with the fewest errors (1 - correct refusals + false refusals; ties:
+    the lower), and the curve (threshold, correct refusals, false refusals) it was read from."""
     curve = []
-    for t in np.round(np.arange(0.05, 0.951, 0.01), 2):
+    for t in grid:
         unanswerable = [p for p, refuse, _ in questions if refuse]
         answerable = [p for p, refuse, _ in questions if not refuse]
         correct = sum(p < t for p in unanswerable) / max(len(unanswerable), 1)

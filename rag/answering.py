@@ -129,8 +129,10 @@ class SecondOpinion:
     model's own refusal sentences, which stay and are followed by the notice and the sentences. The
     Reply keeps the primary's mode: this is how that mode answers, said in its notice."""
 
-    def __init__(self, primary: Answerer, extractive: Answerer, confident: float) -> None:
+    def __init__(self, primary: Answerer, extractive: Answerer, confident: float,
+                 notice: str = SECOND_OPINION_NOTICE) -> None:
         self.primary, self.extractive, self.confident = primary, extractive, confident
+        self.notice = notice
         self.mode = primary.mode
 
     def stream(self, question: str, passages: Sequence[Passage], standalone: str | None = None) -> Iterator[Event]:
@@ -144,9 +146,9 @@ class SecondOpinion:
                     yield event
                     return
                 shown = event.text if not held else ""
-                text = f"{shown}\n\n({SECOND_OPINION_NOTICE})\n\n{opinion.text}" if shown else opinion.text
+                text = f"{shown}\n\n({self.notice})\n\n{opinion.text}" if shown else opinion.text
                 yield text[len(shown):]
-                yield Reply(text, opinion.citations, False, self.mode, notice=SECOND_OPINION_NOTICE,
+                yield Reply(text, opinion.citations, False, self.mode, notice=self.notice,
                             unsupported=event.unsupported, confidence=opinion.confidence)
                 return
             if event == REFUSAL_TEXT and not held:  # a refusal's last delta, as a rule: wait for the Reply

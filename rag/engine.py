@@ -27,6 +27,7 @@ from rag.extractive import ExtractiveAnswerer
 from rag.generative import GenerativeAnswerer
 from rag.index import Index
 from rag.ingest import Progress, ingest
+from rag.judged import JudgedAnswerer
 from rag.llm import LLMClient
 from rag.prompts import fallback_notice
 from rag.retrieval import HybridRetriever
@@ -200,7 +201,10 @@ class Engine:
             elif client is not None:
                 extractive = answerer
                 model = GenerativeAnswerer(client, self._term_weights(), mode=wanted)
-                answerer = WithFallback(SecondOpinion(model, extractive, extractive.model.confident), extractive)
+                if wanted == "local":  # the model judges the candidate sentences, then writes (rag.judged)
+                    answerer = WithFallback(JudgedAnswerer.for_client(client, extractive, model), extractive)
+                else:
+                    answerer = WithFallback(SecondOpinion(model, extractive, extractive.model.confident), extractive)
             for event in answerer.stream(question, passages, condensed.question):
                 if isinstance(event, Reply):
                     yield Answer(

@@ -18,7 +18,8 @@ How a sentence earns its place:
    train split. A two-part question ("Whom did he meet, and what did he promise?") is answered part
    by part (rag.answerability.sub_questions), each part's best sentence first; an answered question
    about two names joined by "and" also cites each name's best sentence (per_name).
-Deterministic, no generative model.
+Deterministic, no generative model. Answer mode `local` adds one (rag.judged): given a `judge`, the
+best candidates' probabilities are multiplied by the model's verdict on each.
 """
 
 from __future__ import annotations
@@ -37,12 +38,14 @@ from rag.spans import passage_sentences
 from rag.terms import TermWeights, content_terms, tokens
 
 Embed = Callable[[Sequence[str]], np.ndarray]
+Judge = Callable[[str, str], float]  # (question, sentence) -> probability that the sentence answers it
 
 PASSAGE_CREDIT = 0.25  # weight of question terms found in the passage but not in the sentence
 MAX_MARKUP = 0.5  # a sentence that is mostly link or image syntax is never an answer
 CANDIDATES = 12  # sentences (best lexical first) that get embedded and scored by the model
 NEAR_BEST = 0.8  # also keep sentences scoring at least this share of the best one
 OTHER_ARTICLE = 0.7  # ... and each other article's best sentence from this share of the threshold on
+JUDGED = 3  # with a judge: the candidates it is asked about (each costs a model call); the rest drop out
 
 
 @dataclass(frozen=True)
@@ -112,12 +115,14 @@ class ExtractiveAnswerer:
     mode = "extractive"
 
     def __init__(self, weights: TermWeights, embed: Embed, max_sentences: int = 3,
-                 model: AnswerabilityModel | None = None, threshold: float | None = None):
+                 model: AnswerabilityModel | None = None, threshold: float | None = None,
+                 judge: Judge | None = None):
         self.weights = weights
         self.embed = embed
         self.max_sentences = max_sentences
         self.model = model or shipped_model()
         self.threshold = self.model.threshold if threshold is None else threshold
+        self.judge = judge
 
     def candidates(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
         """The best `CANDIDATES` sentences by lexical support, with their answerability signals and
@@ -135,13 +140,21 @@ class ExtractiveAnswerer:
         probabilities = self.model.probability(np.array([s.signals.vector() for s in found]))
         scored = [replace(s, score=float(p)) for s, p in zip(found, probabilities)]
         scored.sort(key=lambda s: (-s.score, s.source, s.start))
-        return scored
+        return self._judged(question, scored) if self.judge else scored
+
+    def _judged(self, question: str, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+        """The best `JUDGED` candidates, each scored by its probability times the judge's. A candidate
+        below the threshold is not asked about: the product could not reach it."""
+        judged = [replace(s, score=s.score * self.judge(question, s.quote))
+                  for s in scored[:JUDGED] if s.score >= self.threshold]
+        judged.sort(key=lambda s: (-s.score, s.source, s.start))
+        return judged
 
     def select(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
         """The answering sentences, best first; empty when no sentence is likely enough to answer."""
-        return self._answer(question, passages)[0]
+        return self.decide(question, passages)[0]
 
-    def _answer(self, question: str, passages: Sequence[Passage]) -> tuple[list[ScoredSentence], float]:
+    def decide(self, question: str, passages: Sequence[Passage]) -> tuple[list[ScoredSentence], float]:
         """The chosen sentences and the confidence (best probability). A two-part question ("Whom
         did he meet, and what did he promise?") is answered part by part: one part's sentences would
         otherwise crowd out the other's, and each part may come from another article. An answered
@@ -180,7 +193,7 @@ class ExtractiveAnswerer:
         return chosen
 
     def reply(self, question: str, passages: Sequence[Passage]) -> Reply:
-        chosen, confidence = self._answer(question, passages)
+        chosen, confidence = self.decide(question, passages)
         if not chosen:
             return Reply(REFUSAL_TEXT, [], True, self.mode, confidence=confidence)
         text, citations = cited_text(chosen)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 #: what local servers get as api_key: they need none, but the client insists on a string
 NO_KEY = "not-needed"
+TOP_LOGPROBS = 10  # enough for every spelling of yes and no; OpenAI allows up to 20
 
 Message = Mapping[str, str]
 
@@ -146,7 +148,33 @@ class LLMClient:
         params = self._params(messages, max_tokens, stop)
         yield from self._with_retries(lambda: self._stream_once(params))
 
+    def yes_probability(self, messages: Sequence[Message]) -> float:
+        """P(yes) / (P(yes) + P(no)) for the first token of the model's reply, from the endpoint's top
+        log probabilities (one token is generated; "Yes", " yes" ... all count). 0.5 when neither word
+        is among the top tokens. Raises LLMError on any failure, including an endpoint that gives no
+        log probabilities (e.g. one that ignores the parameter)."""
+        params = self._params(messages, 1, None)
+        params.update(logprobs=True, top_logprobs=TOP_LOGPROBS)
+        return next(self._with_retries(lambda: self._yes_once(params)))
+
     # --- one attempt each -----------------------------------------------------------------------
+    def _yes_once(self, params: dict) -> Iterator[float]:
+        try:
+            response = self._client.chat.completions.create(**params)
+            logprobs = response.choices[0].logprobs if response.choices else None
+            tops = logprobs.content[0].top_logprobs if logprobs and logprobs.content else None
+        except Exception as exc:
+            raise self._classify(exc) from None
+        if not tops:
+            raise LLMError(f"model endpoint {self.base_url} gave no token log probabilities")
+        mass = {"yes": 0.0, "no": 0.0}
+        for top in tops:
+            word = str(top.token).strip().lower()
+            if word in mass:
+                mass[word] += math.exp(top.logprob)
+        total = mass["yes"] + mass["no"]
+        yield mass["yes"] / total if total > 0 else 0.5
+
     def _complete_once(self, params: dict) -> Iterator[str]:
         try:
             response = self._client.chat.completions.create(**params)
@@ -206,7 +234,7 @@ class LLMClient:
             params["stop"] = list(stop)
         return params
 
-    def _with_retries(self, attempt: Callable[[], Iterator[str]]) -> Iterator[str]:
+    def _with_retries(self, attempt: Callable[[], Iterator[Any]]) -> Iterator[Any]:
         """The deltas of the first `attempt()` that does not fail with _Retryable, pausing (backoff,
         or the server's Retry-After) between attempts; LLMError once all attempts have failed."""
         attempts = self.max_retries + 1

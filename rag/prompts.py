@@ -99,6 +99,23 @@ def is_refusal(sentence: str) -> bool:
     return bool(_REFUSAL.search(" ".join(sentence.lower().replace("’", "'").split())))
 
 
+# --- judging a candidate sentence (local mode) --------------------------------------------------------
+JUDGE_SYSTEM = (
+    "You check whether a sentence from a news article answers a question. Answer \"yes\" only if the "
+    "sentence states the specific fact the question asks for (the person, number, date, place, reason or "
+    "statement asked about). Answer \"no\" if it only mentions the same topic, people or words without "
+    "giving that fact."
+)
+
+
+def judge_messages(question: str, sentence: str) -> list[dict[str, str]]:
+    """The chat messages asking a model whether `sentence` answers `question` (a one-word reply, read
+    from its token probabilities: rag.judged). The sentence is data like any article text."""
+    user = (f"Sentence: {neutralise(_one_line(sentence))}\n\nQuestion: {_one_line(question)}\n\n"
+            "Does the sentence answer the question? Reply yes or no.")
+    return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": user}]
+
+
 # --- condensing a follow-up question (llm mode) -------------------------------------------------------
 CONDENSE_SYSTEM = (
     "You rewrite the last question of a conversation so that it can be understood without the "
@@ -126,4 +143,6 @@ def fallback_notice(reason: str) -> str:
 
 SECOND_OPINION_NOTICE = ("the model found no answer in the passages; these sentences answer the question "
                          "with high confidence by newsrag's answerability model")
+JUDGED_NOTICE = ("the model wrote nothing these sentences support; they are quoted as it judged them "
+                 "to answer the question")
 NO_SUPPORT_NOTICE = "no sentence of the model's answer is supported by the retrieved articles"

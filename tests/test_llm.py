@@ -255,3 +255,27 @@ def test_scripted_server_models_and_embeddings(server):
     vectors = api.embeddings.create(model="e", input=["a", "b", "a"]).data
     assert len(vectors) == 3 and vectors[0].embedding == vectors[2].embedding != vectors[1].embedding
     assert server.pending == 0
+
+
+# --- yes_probability: a one-token verdict read from the top log probabilities ------------------------
+def test_yes_probability_reads_the_top_log_probabilities(server):
+    server.add(reply.verdict(0.8))
+    server.add(reply.verdict(0.1))
+    client = make_client(server.base_url)
+    assert client.yes_probability(MESSAGES) == pytest.approx(0.8)
+    assert client.yes_probability(MESSAGES) == pytest.approx(0.1)
+    request = server.chat_requests[0].json
+    assert request["max_tokens"] == 1 and request["logprobs"] is True and request["top_logprobs"] >= 5
+
+
+def test_yes_probability_without_log_probabilities_is_an_error(server):
+    server.add(reply.text("yes"))  # an endpoint that ignores the parameter
+    with pytest.raises(LLMError, match="no token log probabilities"):
+        make_client(server.base_url).yes_probability(MESSAGES)
+
+
+def test_yes_probability_is_retried_like_any_call(server):
+    server.add(reply.error(503))
+    server.add(reply.verdict(0.7))
+    assert make_client(server.base_url).yes_probability(MESSAGES) == pytest.approx(0.7)
+    assert len(server.chat_requests) == 2

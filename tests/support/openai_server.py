@@ -23,6 +23,8 @@ Replies (module `reply`):
   error(status, retry_after=...)  an OpenAI-style JSON error body with that HTTP status
   hang(seconds=30)                sends nothing for `seconds` (past the client's timeout)
   garbage()                       200 whose body is not JSON (non-stream) / whose SSE data is not JSON
+  verdict(yes)                    a one-token reply, "yes" or "no", with the top log probabilities
+                                  P(yes) = `yes` and P(no) = 1 - `yes` when the request asks for them
   broken(content, after=3, chunk=1, how="cut"|"hang")
                                   streams `after` deltas, then drops the connection or goes silent
 Every reply has `.forever()`: it stays at the head of the script and answers every later request
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 import time
 from collections import deque
@@ -64,6 +67,7 @@ class Reply:
     how: Literal["cut", "hang"] = "cut"
     finish_reason: str = "stop"
     repeat: bool = False
+    top_logprobs: tuple[tuple[str, float], ...] = ()  # (token, log probability) of the first token
 
     def forever(self) -> "Reply":
         """The same reply for this and every later request."""
@@ -85,7 +89,15 @@ def _broken(content: str, *, after: int = 3, chunk: int = 1, how: Literal["cut",
     return Reply("broken", content=content, after=after, chunk=chunk, how=how, seconds=seconds)
 
 
+def _verdict(yes: float) -> Reply:
+    if not 0.0 < yes < 1.0:
+        raise ValueError("yes must be a probability strictly between 0 and 1")
+    top = (("yes", math.log(yes)), ("no", math.log(1 - yes)))
+    return Reply("text", content="yes" if yes >= 0.5 else "no", top_logprobs=top)
+
+
 reply = SimpleNamespace(
+    verdict=_verdict,
     text=_text,
     empty=lambda: Reply("empty"),
     error=_error,
@@ -247,7 +259,12 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.write(payload[: len(payload) // 2])
                     self._end_broken(r)
                 else:
-                    self._send_json(200, _completion(completion_id, model, content, r.finish_reason))
+                    completion = _completion(completion_id, model, content, r.finish_reason)
+                    if r.top_logprobs and body.get("logprobs"):  # as OpenAI: only when asked for
+                        top = [{"token": t, "logprob": lp, "bytes": list(t.encode())} for t, lp in r.top_logprobs]
+                        first = max(top, key=lambda t: t["logprob"])
+                        completion["choices"][0]["logprobs"] = {"content": [{**first, "top_logprobs": top}]}
+                    self._send_json(200, completion)
                 return
             self._start_sse()
             self._sse(_chunk(completion_id, model, {"role": "assistant", "content": ""}))

@@ -1,0 +1,112 @@
+"""Pick the threshold of answer mode `local` (rag.judged) on the TRAIN split only.
+
+    python -m evals.fit_judged [--size 1.5b]     # writes rag/judged.json; needs the model installed
+
+For every train question of the QA set (seeds) and the HTML set, the local answerer's selector
+(rag.extractive with the model as judge, rag.judged) scores the question: its confidence is the best
+product of a candidate's answerability and the model's P(yes). The threshold is the one with the fewest
+errors on those questions, missed refusals plus false refusals counted alike (as for the extractive
+threshold, evals/fit_answerability.py); the curve is stored beside it.
+
+The answerability probabilities are those of the shipped model, which was fitted on these same train
+questions: in-sample, a little more confident than on new questions. The test split (evals/SPLITS.md)
+is never read here; it says how the threshold does on questions nothing was tuned on.
+
+The model's verdicts are cached (CACHE_DIR/judge-cache.json, by model file, prompt, question and
+sentence), so a rerun after a change elsewhere costs only the new questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from evals import qaset
+from evals.common import CACHE_DIR, SEEDS, open_engine, shared_dir
+from evals.fit_answerability import K, pick_threshold
+from rag.answerability import MODEL_FILE
+from rag.config import Settings
+from rag.extractive import ExtractiveAnswerer
+from rag.judged import JUDGED_FILE, ModelJudge
+from rag.model import get_spec
+from rag.prompts import JUDGE_SYSTEM
+
+CACHE_FILE = CACHE_DIR / "judge-cache.json"
+GRID = [round(0.01 * i, 2) for i in range(1, 61)]  # products are small: a finer grid than the extractive one
+
+
+class CachedJudge:
+    """A ModelJudge whose verdicts are kept on disk, keyed by model, prompt, question and sentence."""
+
+    def __init__(self, judge: ModelJudge, model: str) -> None:
+        self.judge, self.model = judge, model
+        self.verdicts: dict[str, float] = json.loads(CACHE_FILE.read_text()) if CACHE_FILE.is_file() else {}
+
+    def __call__(self, question: str, sentence: str) -> float:
+        key = hashlib.sha256("\x00".join([self.model, JUDGE_SYSTEM, question, sentence]).encode()).hexdigest()
+        if key not in self.verdicts:
+            self.verdicts[key] = self.judge(question, sentence)
+        return self.verdicts[key]
+
+    def save(self) -> None:
+        CACHE_FILE.parent.mkdir(parents=True, exist_ok=True)
+        CACHE_FILE.write_text(json.dumps(self.verdicts))
+
+
+def question_scores(path: Path, corpus: Path, index: Path, judge: CachedJudge) -> list[tuple[float, bool, bool]]:
+    """(confidence, should refuse, True) per train question of one set."""
+    items = [i for i in qaset.load(path) if i.split == "train" and not i.history]
+    engine, _ = open_engine(corpus, index, quiet=True)
+    base = engine._extractive()
+    # threshold 0: every one of the best candidates is judged, whatever the threshold picked below
+    selector = ExtractiveAnswerer(base.weights, base.embed, base.max_sentences, threshold=0.0, judge=judge)
+    scores = []
+    for item in tqdm(items, desc=path.name, unit="q", file=sys.stderr):
+        confidence = selector.decide(item.question, engine.retrieve(item.question, k=K))[1]
+        scores.append((confidence, not item.answerable, True))
+        judge.save()
+    engine.close()
+    return scores
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.fit_judged", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="1.5b", help="the installed model to judge with (default 1.5b)")
+    parser.add_argument("--out", type=Path, default=JUDGED_FILE, help="where to write (default rag/judged.json)")
+    opts = parser.parse_args(argv)
+    from rag.local_server import local_llm_client
+
+    settings = Settings(local_model_size=opts.size)
+    client = local_llm_client(settings)
+    judge = CachedJudge(ModelJudge(client), get_spec(opts.size).filename)
+    scores = question_scores(qaset.DEFAULT_PATH, SEEDS, CACHE_DIR / "fit-seeds" / "index", judge)
+    html = shared_dir() / "benchmarks" / "html"
+    if html.is_dir():
+        scores += question_scores(qaset.HTML_QA_PATH, html, CACHE_DIR / "fit-html" / "index", judge)
+    threshold, curve = pick_threshold(scores, GRID)
+    print("threshold  correct refusals  false refusals", file=sys.stderr)
+    for t, correct, false in curve[::5]:
+        print(f"  {t:.2f}      {correct:.3f}            {false:.3f}", file=sys.stderr)
+    print(f"picked threshold {threshold:.2f} on {len(scores)} train questions", file=sys.stderr)
+    fitted = {
+        "about": "Answer mode local (rag.judged): the least product of a candidate's answerability and the "
+                 "model's P(yes) for an answer; picked by python -m evals.fit_judged on the train split only.",
+        "threshold": threshold,
+        "model": get_spec(opts.size).filename,
+        "answerability_sha256": hashlib.sha256(MODEL_FILE.read_bytes()).hexdigest(),
+        "train": {"questions": len(scores),
+                  "curve": [{"threshold": t, "correct_refusal": round(c, 4), "false_refusal": round(f, 4)}
+                            for t, c, f in curve]},
+    }
+    opts.out.write_text(json.dumps(fitted, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {opts.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

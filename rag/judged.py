@@ -1,0 +1,103 @@
+"""Answer mode `local`: the model judges which sentences answer, then writes the answer from them.
+
+A small model writing a whole answer from five passages refuses too much and too little at once
+(the 1.5B on the test split: 47 % of answerable questions refused). Asked about one sentence at a
+time, "does this sentence state what the question asks?", its token probability of "yes" is a good
+judge (train questions: AUC 0.92 against 0.86 for the answerability model alone). So:
+
+1. Judge: the extractive answerer's best candidates (rag.extractive, `JUDGED` of them) each go to the
+   model as a yes/no question (rag.prompts.judge_messages); the product of their answerability and
+   the model's P(yes) decides the refusal and the sentences, against a threshold picked on the train
+   split (evals/fit_judged.py, rag/judged.json).
+2. Write: the model writes the answer from the chosen sentences alone (rag.generative: numbered,
+   streamed, every citation verified), so every citation is one of the judged sentences, exactly.
+3. Quote: when it writes nothing those sentences support, they are quoted instead, with a notice.
+
+A model failure at any step raises AnswerFailed (rag.answering.WithFallback answers extractively).
+
+    >>> from rag.schema import Passage
+    >>> judged_threshold() > 0
+    True
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from rag.answering import AnswerFailed, Event, Reply, SecondOpinion
+from rag.extractive import ExtractiveAnswerer, ScoredSentence, cited_text
+from rag.llm import LLMClient, LLMError
+from rag.prompts import JUDGED_NOTICE, REFUSAL_TEXT, judge_messages
+from rag.schema import Passage
+
+JUDGED_FILE = Path(__file__).with_name("judged.json")
+
+
+@lru_cache(maxsize=1)
+def judged_threshold() -> float:
+    """The least product of answerability and the model's P(yes) for an answer (rag/judged.json)."""
+    return float(json.loads(JUDGED_FILE.read_text(encoding="utf-8"))["threshold"])
+
+
+class ModelJudge:
+    """`judge(question, sentence)`: the model's P(yes) that the sentence answers the question."""
+
+    def __init__(self, client: LLMClient) -> None:
+        self.client = client
+        self.calls = 0
+
+    def __call__(self, question: str, sentence: str) -> float:
+        self.calls += 1
+        return self.client.yes_probability(judge_messages(question, sentence))
+
+
+class _Quoted:
+    """An answerer that quotes given sentences (the judged ones) whatever it is asked."""
+
+    mode = "extractive"
+
+    def __init__(self, sentences: Sequence[ScoredSentence], confidence: float) -> None:
+        self.sentences, self.confidence = list(sentences), confidence
+
+    def stream(self, question: str, passages: Sequence[Passage], standalone: str | None = None) -> Iterator[Event]:
+        text, citations = cited_text(self.sentences)
+        yield text
+        yield Reply(text, citations, False, self.mode, confidence=self.confidence)
+
+
+def sentence_passage(sentence: ScoredSentence) -> Passage:
+    """A sentence as a passage of its own: what the writer sees and cites."""
+    return Passage(sentence.source, sentence.start, sentence.end, sentence.quote, sentence.score)
+
+
+class JudgedAnswerer:
+    """See the module docstring. `selector` is an ExtractiveAnswerer with the model's judge and the
+    judged threshold; `writer` a rag.generative.GenerativeAnswerer on the same model."""
+
+    def __init__(self, selector: ExtractiveAnswerer, writer, mode: str = "local") -> None:
+        self.selector, self.writer, self.mode = selector, writer, mode
+
+    @classmethod
+    def for_client(cls, client: LLMClient, extractive: ExtractiveAnswerer, writer, mode: str = "local") -> "JudgedAnswerer":
+        selector = ExtractiveAnswerer(extractive.weights, extractive.embed, extractive.max_sentences,
+                                      model=extractive.model, threshold=judged_threshold(), judge=ModelJudge(client))
+        return cls(selector, writer, mode)
+
+    def stream(self, question: str, passages: Sequence[Passage], standalone: str | None = None) -> Iterator[Event]:
+        try:
+            chosen, confidence = self.selector.decide(standalone or question, passages)
+        except LLMError as error:
+            raise AnswerFailed(str(error)) from None
+        if not chosen:
+            yield REFUSAL_TEXT
+            yield Reply(REFUSAL_TEXT, [], True, self.mode, confidence=confidence)
+            return
+        quoted = _Quoted(chosen, confidence)
+        writer = SecondOpinion(self.writer, quoted, confident=0.0, notice=JUDGED_NOTICE)
+        evidence = [sentence_passage(s) for s in chosen]
+        for event in writer.stream(question, evidence, standalone):  # the Reply: the judged confidence
+            yield replace(event, confidence=confidence) if isinstance(event, Reply) else event
