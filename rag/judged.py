@@ -15,16 +15,18 @@ judge (train questions: AUC 0.92 against 0.86 for the answerability model alone)
 
 A model failure at any step raises AnswerFailed (rag.answering.WithFallback answers extractively).
 
-    >>> from rag.schema import Passage
-    >>> judged_threshold() > 0
+    >>> s = ScoredSentence("a.txt", 30, 37, "Geneva.", lexical=1.0, score=0.4)
+    >>> sentence_passage(s)                 # what the writer sees and cites: the sentence alone
+    Passage(source='a.txt', start=30, end=37, text='Geneva.', score=0.4, id='', meta={})
+    >>> 0 < judged_threshold() < 1          # rag/judged.json
     True
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 

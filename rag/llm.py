@@ -3,7 +3,7 @@
 Every failure, whatever its cause, surfaces as one `LLMError` whose message is a single line a user
 can read ("model endpoint http://127.0.0.1:8080/v1 unreachable: [Errno 111] Connection refused").
 The answer module catches `LLMError` and falls back to the extractive answer, so nothing else may
-escape from `complete` or `stream`.
+escape from `complete`, `stream` or `yes_probability` (a one-token verdict, for rag.judged).
 
     >>> client = LLMClient("http://127.0.0.1:8080/v1", api_key=None, model="smollm2")
     >>> client.complete([{"role": "user", "content": "Say hi"}])     # doctest: +SKIP
