@@ -30,7 +30,7 @@ from evals import gate, qaset
 GROUPS: dict[str, tuple[str, ...]] = {
     "Retrieval (answerable questions)": ("evidence_recall@1", "evidence_recall@3", "evidence_recall@5", "mrr"),
     "Citations": ("citation_exactness", "citation_precision", "citation_precision_gold", "citation_recall", "citations"),
-    "Answer mode": ("fallback_rate", "second_opinion_rate", "unsupported_rate"),
+    "Answer mode": ("fallback_rate", "second_opinion_rate", "quoted_rate", "unsupported_rate"),
     "Refusals": ("correct_refusal_rate", "false_refusal_rate", "refusal_accuracy"),
     "Answers vs reference (answerable questions)": ("fact_recall", "answer_correct", "token_f1"),
     "ragas non-LLM metrics (answerable questions)": (

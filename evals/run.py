@@ -37,7 +37,7 @@ from typing import Any
 
 from evals import metrics, qaset
 from evals.common import GATE_FILE, REPO_ROOT, REPORTS_DIR, SEEDS, open_engine, shared_dir
-from rag.prompts import SECOND_OPINION_NOTICE
+from rag.prompts import JUDGED_NOTICE, SECOND_OPINION_NOTICE
 
 SPLIT_CHOICES = (*qaset.SPLITS, "all")
 
@@ -468,6 +468,8 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     out["fallback_rate"] = metrics.mean(r.get("fallback") for r in ok)  # answers not in the requested mode
     # model refusals overruled by a confident extractive answer (rag.answering.SecondOpinion)
     out["second_opinion_rate"] = metrics.mean(float(SECOND_OPINION_NOTICE in (r.get("notice") or "")) for r in ok)
+    # local mode: judged sentences quoted because the model wrote nothing they support (rag.judged)
+    out["quoted_rate"] = metrics.mean(float(JUDGED_NOTICE in (r.get("notice") or "")) for r in ok)
     # answers carrying sentences whose citations did not hold (llm mode flags them in Answer.unsupported)
     out["unsupported_rate"] = metrics.mean(float(bool(r["unsupported"])) for r in ok if not r["refused"])
     out["citation_exactness"] = sum(r["citations_exact"] for r in ok) / total if total else None

@@ -11,7 +11,7 @@ import pytest
 from evals import gate, metrics, qaset
 from evals.run import build_parser
 from tests.paths import SHARED
-from rag.prompts import SECOND_OPINION_NOTICE
+from rag.prompts import JUDGED_NOTICE, SECOND_OPINION_NOTICE
 
 IDS = "q01,q05,q06,q45"  # single, multi (two articles), unanswerable, follow-up
 
@@ -131,17 +131,19 @@ def test_summaries_pool_exactness_and_count_fallbacks_by_hand():
         row(citations_exact=2, citations_total=2),
         row(citations_exact=1, citations_total=2, fallback=1.0, unsupported=["x"], fact_recall=0.0),
         row(notice=SECOND_OPINION_NOTICE),
+        row(notice=JUDGED_NOTICE),
         row(should_refuse=True, refused=True, outcome="correct_refusal", citations_exact=0, citations_total=0,
             fact_recall=None),
         {"kind": "single", "should_refuse": False, "error": "boom", "outcome": "error"},
     ]
     s = summarize(rows)
-    assert s["errors"] == 1 and s["questions"] == 5
-    assert s["citation_exactness"] == 0.8  # pooled: 4 exact of 5 citations, not the mean of 1.0, 0.5 and 1.0
-    assert s["fallback_rate"] == pytest.approx(1 / 4)  # one of four answered rows
-    assert s["second_opinion_rate"] == pytest.approx(1 / 4)  # a model refusal overruled (its notice)
-    assert s["unsupported_rate"] == pytest.approx(1 / 3)  # one of the three non-refused answers
-    assert s["fact_recall"] == pytest.approx(2 / 3)  # None (unanswerable) skipped
+    assert s["errors"] == 1 and s["questions"] == 6
+    assert s["citation_exactness"] == 5 / 6  # pooled: 5 exact of 6 citations, not the mean of 1.0, 0.5, 1.0, 1.0
+    assert s["fallback_rate"] == pytest.approx(1 / 5)  # one of five answered rows
+    assert s["second_opinion_rate"] == pytest.approx(1 / 5)  # a model refusal overruled (its notice)
+    assert s["quoted_rate"] == pytest.approx(1 / 5)  # local mode quoted its judged sentences (its notice)
+    assert s["unsupported_rate"] == pytest.approx(1 / 4)  # one of the four non-refused answers
+    assert s["fact_recall"] == pytest.approx(3 / 4)  # None (unanswerable) skipped
     assert s["correct_refusal_rate"] == 1.0 and s["false_refusal_rate"] == 0.0
 
 
