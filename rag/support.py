@@ -5,21 +5,28 @@ Names and numbers (`Claim.keys`, `Claim.lacks`) a supporting span must contain, 
 - names: capitalised words other than the first, and the first too when the passages only ever
   write it capitalised (`proper_names`: "Blinken said ..."); short acronyms such as US/UK excepted
   (written U.S., Britain, Washington just as often). A name is also found in a span word it starts
-  with ("Ukrainian" in "Ukraine"), not the other way round ("Geneva, Russia" is not in "Russian");
+  with ("Ukrainian" in "Ukraine"), not the other way round ("Geneva, Russia" is not in "Russian"),
+  except a country and its adjective (rag.terms demonyms: "Russia's" in "Russian", "Canada" in
+  "Canadian") and `_ALIASES` (American for US, NATO's French acronym OTAN);
 - numbers as values (`number_value`, `_NUMBER_WORDS`): 100,000 = 100.000 = 100000 and is not 10,000
   (which the old token test let through when the span also had "10" somewhere); "two hours" needs a 2
   ("two" or "2"), "tens of thousands" needs 10 and 1000, "200 billion" needs 10**9.
 
 Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; lexical, no model:
 - negation: a cue (not, no, never, n't, nor, neither, none, nothing, nobody, without, cannot; deny,
-  refuse, fail, reject: "no longer" is "no") governs the next `_NEGATION_REACH` content words of its
-  clause (names aside; "denied by Russia" governs the words before it; "not only" governs nothing).
+  refuse, fail, reject; "no longer") governs the next `_NEGATION_REACH` content words of its clause
+  (names and -ly adverbs aside; "denied by Russia" governs the words before it, "were rejected by"
+  the sentence's subject; "not only" governs nothing; a negated denial, "did not reject", asserts).
+  A cue that governs no such word governs the names after it ("had not been in Kiev and Berlin").
   Flipped when the first word a negation governs on one side is asserted, ungoverned, on the other
   ("does not expect a breakthrough" / "expected a breakthrough"), or, when no such first word is
   negated on both sides, when `_NEGATED_SHARED` words negated on one side are asserted on the other
   ("did not overcome sharp disagreements" / "overcame the sharp disagreements");
 - dates: a day or month with a number beside it ("Wednesday (19)") must not have another number
-  beside it in the span ("Wednesday (20)" where the span has Wednesday (19) and Thursday (20));
+  beside it in the span ("Wednesday (20)" where the span has Wednesday (19) and Thursday (20)), nor
+  that number beside another day only; a day or month must stand in the span's sentence that says
+  the claim when that sentence has a date (`_lent_dates`: "in Berlin on Friday" / "in Berlin on
+  Thursday. ... on Friday in Geneva");
 - roles, who did what to whom (`_swapped_roles`): for each word of the sentence that looks like a
   verb (after an auxiliary, -ed, -s after a name; not after a determiner or a possessive), is not
   symmetric (meet, talk, negotiate: "X met Y" is "Y met X") and names its actor (the name opening
@@ -28,7 +35,8 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   the one acted upon, the one acted upon (the nearest name after the verb, places and owners aside)
   not only on the actor's side, and when the span's clause names its own actor, the sentence's actor
   must be one of the clause's names. ", warned Jen Psaki" (an opening verb before a name) is
-  inverted. One agreeing occurrence is enough;
+  inverted; in "Psaki said Ukraine can launch" the name after the reporting verb acts. One agreeing
+  occurrence is enough;
 - lent names (`_lent_names`): a window of two sentences must not take the sentence's name from one
   sentence and its deed from the other when that other sentence names someone else before the
   shared words ("Lavrov ... does not expect a breakthrough. Blinken promised ..." does not support
@@ -55,6 +63,12 @@ run once, the rules left as they were:
     actor flips dropped              0/9           9/9               1/9           8/9
     faithful paraphrases kept       50/55         54/55             49/55         46/55
 
+A second round fixed what the held-out run found (below; all nine flips, seven of nine paraphrases:
+train-evidence paraphrases 54/55, test-evidence 53/55 after it), which made the test claims design data
+too. tests/data/support_claims_blind.jsonl was then written from test-question evidence by someone who
+had not read these rules, and run once: flips dropped 37/42 (36/42 before the second round), faithful
+paraphrases kept 40/45 (36/45), below the 90 % aimed at; what it missed is listed in tests/test_support.py.
+
 Held out, 31 of 40 flips are dropped (was 13) and 46/55 paraphrases kept (was 49): a negated denial
 ("did not reject", "does not deny") reads as a denial (4 flips), "no longer" and a negation of names
 only ("had not been in Kiev") are missed, a day's number or a date can come from the other sentence
@@ -76,11 +90,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rag.spans import sentence_spans
-from rag.terms import STOPWORDS, WORD, content_terms, stemmer
+from rag.terms import STOPWORDS, WORD, content_terms, fold_demonyms, stemmer
 
 
 _SOURCE_MENTION = re.compile(r"\(?\bsources?\s*:\s*[\w.#/-]+\)?", re.IGNORECASE)
@@ -119,6 +133,8 @@ _DETERMINERS = frozenset("the a an its his her their our my your this that these
 _PASSIVE_REACH = 5  # "was preceded there on Tuesday by": "by" at most this many words after the verb
 # Stems of verbs whose two sides can swap: "X met Y" is "Y met X".
 _SYMMETRIC = frozenset({"meet", "met", "talk", "speak", "spoke", "negoti", "discuss", "shook", "shake"})
+# Names a span may write another way: "American" where it says "US", NATO's French acronym.
+_ALIASES = {"us": ("america",), "usa": ("america",), "nato": ("otan",), "otan": ("nato",)}
 _DATES = frozenset(
     _stem(w) for w in """monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december""".split()
@@ -202,6 +218,13 @@ class Reading:
     negated: frozenset[str]  # the first _NEGATION_REACH content terms after it, inside its clause
     asserted: frozenset[str]  # content terms no negation governs (names are neither)
     capitals: frozenset[str]  # stems of capitalised words that do not start a sentence
+    negated_names: frozenset[str] = frozenset()  # names after a negation that governs no other word
+
+    @property
+    def named(self) -> frozenset[str]:
+        """Stems of the capitalised content words no negation governs (dates aside)."""
+        return frozenset(w.stem for w in self.words if w.content and w.capital and w.stem not in _DATES
+                         ) - self.negated_names
 
     @classmethod
     def of(cls, text: str) -> Reading:
@@ -240,18 +263,38 @@ class Reading:
                     dates.add((stem, previous[1]))
                 previous = ("date", stem) if stem in _DATES else ("", "")
                 negation = negation or stem in _DENIALS
+                if lower == "longer" and words and words[-1].text.lower() == "no" and words[-1].sentence == sentence:
+                    negation = True  # "no longer expected": the cue is two words long
                 words.append(_Word(token, stem, sentence, clause, part, first, negation, possessive))
                 first = comma = False
+        for i, word in enumerate(words):  # "did not reject", "never denied": a negated denial asserts
+            if word.stem in _DENIALS:
+                cue = next((k for k in range(i - 1, max(i - 3, -1), -1) if words[k].negation
+                            and words[k].stem not in _DENIALS and words[k].clause == word.clause), None)
+                if cue is not None:
+                    words[cue] = replace(words[cue], negation=False)
+                    words[i] = replace(words[i], negation=False)
         denied: set[int] = set()
         negated: set[int] = set()
+        negated_names: set[int] = set()
         for i, word in enumerate(words):
             if not word.negation or (word.stem == "not" and i + 1 < len(words) and words[i + 1].stem == "onli"):
                 continue  # "not only ... but also" asserts
             backward = word.stem in _DENIALS and i + 1 < len(words) and words[i + 1].text.lower() == "by"
             scope = range(i - 1, -1, -1) if backward else range(i + 1, len(words))
-            governed = [j for j in scope if words[j].clause == word.clause and words[j].polar][:_NEGATION_REACH]
+            clause = word.clause
+            if backward and any(w.text.lower() in _BE for w in words[max(0, i - 3) : i]):
+                # "US accusations that Moscow ... were rejected by": the subject that opens the sentence
+                # is denied, past any clause between
+                scope = [j for j in range(i) if words[j].sentence == word.sentence and not words[j].capital]
+                clause = words[scope[0]].clause if scope else clause
+            governed = [j for j in scope if words[j].polar and not words[j].text.lower().endswith("ly")
+                        and (words[j].clause == clause or (clause != word.clause and j < i))][:_NEGATION_REACH]
             negated.update(governed)
             denied.update(governed[:1])
+            if not governed:  # "had not been in Kiev and Berlin": what it denies are the names
+                negated_names.update(j for j in scope if words[j].clause == word.clause and words[j].content
+                                     and words[j].capital and words[j].stem not in _DATES)
         return cls(
             tuple(words),
             frozenset(numbers),
@@ -260,6 +303,7 @@ class Reading:
             frozenset(words[i].stem for i in negated),
             frozenset(w.stem for i, w in enumerate(words) if w.polar and i not in negated),
             frozenset(w.stem for w in words if w.capital and not w.initial),
+            frozenset(words[i].stem for i in negated_names),
         )
 
     def names(self, known: frozenset[str]) -> list[bool]:
@@ -272,7 +316,11 @@ class Reading:
         ]
 
     def passive(self, i: int) -> int | None:
-        """The index of "by" when word i is a passive verb ("was warned by"), else None."""
+        """The index of "by" when word i is a passive verb ("was warned by", "an intention denied by"),
+        else None."""
+        words = self.words
+        if words[i].text.lower().endswith("ed") and i + 1 < len(words) and words[i + 1].text.lower() == "by":
+            return i + 1
         if not any(w.text.lower() in _BE for w in self.words[max(0, i - 2) : i]):
             return None
         return next((j for j in range(i + 1, min(i + 1 + _PASSIVE_REACH, len(self.words)))
@@ -349,7 +397,11 @@ class Reading:
             actor = opening[2] if opening and opening[1] < i else None
             if actor and any((words[k].lexical and self.verb(k, names)) or words[k].text.lower() in _REPORTING
                             for k in range(opening[1] + 1, i)):
-                actor = None  # "Psaki said Russia can launch": the opening name is not the actor of "launch"
+                # "Psaki said Russia can launch": the opening name is not the actor of "launch"; the name
+                # right after the reporting verb is, when no other verb stands between
+                actor = next((st for a, b, st in phrases if opening[1] < a < i and words[a - 1].text.lower()
+                              in _REPORTING and not any(self.verb(k, names) for k in range(b + 1, i)
+                                                        if words[k].lexical)), None)
             a, b, acted = next(((a, b, st) for a, b, st in phrases if a > i), (0, 0, None))
             if acted and (words[a - 1].text in _PLACE_PREPOSITIONS or words[b].possessive):
                 acted = None
@@ -395,7 +447,9 @@ class Claim:
         is also found when it starts with a token of the span of 4 letters or more: "Ukrainian" in
         "Ukraine" (stems ukrainian, ukrain), "Russian" in "Russia"; not the other way round ("Geneva,
         Russia" is not found in "Russian Foreign Minister")."""
-        missing = {n for n in self.names if n not in tokens and not any(
+        folded = set(fold_demonyms(list(tokens)))  # "Russia's" in "Russian", "Canada" in "Canadian"
+        folded |= {alias for t in folded for alias in _ALIASES.get(t, ())}
+        missing = {n for n in self.names if n not in tokens and fold_demonyms([n])[0] not in folded and not any(
             len(t) >= 4 and n.startswith(t) for t in tokens if t[:1] == n[:1])}
         # Names alone support nothing: "The capital of Germany is Berlin" against "Blinken will travel
         # to Berlin ... the foreign ministers of Germany" shares both names and no word of what it
@@ -413,6 +467,12 @@ class Claim:
             theirs = {n for d, n in span.dates if d == day}
             if theirs and number not in theirs:
                 return f"{day} {number}: the span has {day} {', '.join(sorted(theirs))}"
+            other = sorted(d for d, n in span.dates if n == number and d != day)
+            if not theirs and other:  # "Tuesday (19)" where the span has Tuesday and "Wednesday (19)"
+                return f"{day} {number}: the span has {number} beside {other[0]}"
+        for no, yes in ((claim.negated_names, span.named), (span.negated_names, claim.named)):
+            if no & yes and not claim.negated_names & span.negated_names:
+                return "negation flipped: " + ", ".join(sorted(no & yes))
         claim_yes, claim_no = claim.asserted - claim.negated, claim.negated - claim.asserted
         span_yes, span_no = span.asserted - span.negated, span.negated - span.asserted
         flipped = (span.denied & claim_yes - span.asserted) | (claim.denied & span_yes - claim.asserted)
@@ -424,7 +484,7 @@ class Claim:
             return "negation flipped: " + ", ".join(sorted(flipped))
         known = known | claim.capitals | span.capitals
         return (_swapped_roles(claim, span, known) or _lent_names(claim, span, known)
-                or _moved_places(claim, span, known))
+                or _moved_places(claim, span, known) or _lent_dates(claim, span))
 
 
 def _swapped_roles(claim: Reading, span: Reading, known: frozenset[str]) -> str:
@@ -500,6 +560,24 @@ def _lent_names(claim: Reading, span: Reading, known: frozenset[str]) -> str:
             if lent and other != lender and first is not None and any(
                     names[i] and not _overlaps({span.words[i].stem}, said_by) for i in ws if i < first):
                 return f"{', '.join(sorted(lent))} named in another sentence than the one that says it"
+    return ""
+
+
+def _lent_dates(claim: Reading, span: Reading) -> str:
+    """A day or month of the claim must stand in the span's sentence that says the claim (the one
+    sharing most of its words), unless that sentence names no date: "expected in Berlin on Friday"
+    is not supported by "... expected in Berlin on Thursday. ... on Friday in Geneva"."""
+    says = {w.stem for w in claim.words if w.polar and w.stem not in _DATES}
+    days = {w.stem for w in claim.words if w.stem in _DATES}
+    sentences: dict[int, set[str]] = {}
+    for w in span.words:
+        sentences.setdefault(w.sentence, set()).add(w.stem)
+    if not days or not says or len(sentences) < 2:
+        return ""
+    best = max(sentences.values(), key=lambda stems: len(stems & says))
+    theirs = best & _DATES
+    if theirs and not days & theirs:
+        return f"{', '.join(sorted(days))}: the sentence that says it has {', '.join(sorted(theirs))}"
     return ""
 
 

@@ -12,8 +12,10 @@ evals/qa.jsonl ("question", "source", "start", "end", "evidence") and its "kind"
 
 "split" is the split of the question whose evidence the claim was built from. The rules were
 designed on the train claims only; the test claims were written after the rules were committed and
-run once. The rules were not changed after that run: what it found wrong is pinned below as strict
-xfails (MISSED, TEST_FAITHFUL_KEPT), to be fixed and then measured on claims nobody designed on.
+run once. What that run found wrong was then fixed (all nine flips, seven of nine paraphrases), so
+the test claims are design data now too. tests/data/support_claims_blind.jsonl holds claims nobody
+designed on: written from test-question evidence by someone who had not read the rules, after the
+fixes, and run once; what it found wrong is pinned as strict xfails (BLIND_MISSED, BLIND_FAITHFUL_KEPT).
 
 Every claim is cited as "[1]" against the passages a retrieval could return for it: passage 1 is the
 chunk of the article (rag.chunking, default chunk size) that holds the evidence, passages 2.. are
@@ -45,24 +47,24 @@ FLIPPED = [c for c in CLAIMS if c["kind"] in KINDS]
 FAITHFUL = [c for c in CLAIMS if c["kind"] == "faithful"]
 LEAST_KEPT = 0.9  # share of faithful paraphrases that must keep their citation
 
-# Flips the rules (designed on train evidence) let through on the held-out claims.
-_DOUBLE_NEGATION = "a negated denial (not reject, never rejected, not deny) reads as a denial: it flips nothing"
-MISSED = {
-    "test-negation-01": _DOUBLE_NEGATION,
-    "test-negation-02": _DOUBLE_NEGATION,
-    "test-negation-03": _DOUBLE_NEGATION,
-    "test-negation-06": _DOUBLE_NEGATION,
-    "test-negation-08": "'had not been in Kiev and Berlin': a negation governs no names, so it governs nothing here",
-    "test-negation-12": "'no longer expected': 'longer' is taken for the negated word; 'expected' alone is too few",
-    "test-number-06": "'Tuesday (19)': the window repaired to has 19 beside Wednesday and Tuesday without a number",
-    "test-name-03": "'Berlin on Friday': the date comes from the window's other sentence; dates are not lent names",
-    "test-actor-06": "'Psaki said Ukraine can launch': without 'that' the reported verb's actor is not found",
+BLIND = Path(__file__).parent / "data" / "support_claims_blind.jsonl"
+BLIND_CLAIMS = [json.loads(line) for line in BLIND.read_text(encoding="utf-8").splitlines() if line.strip()]
+# Flips the rules let through on the blind claims (run once; 37 of 42 dropped; before the fixes 36).
+BLIND_MISSED = {
+    "blind-negation-05": "'non-negotiable' / 'negotiable': a negating prefix is no negation word",
+    "blind-name-10": "'Paris announced' where the span says 'London announced': a name missing from the "
+                     "sentence is found in the window's other sentence",
+    "blind-actor-03": "'He preceded Joly' / 'He was preceded by Joly': a pronoun actor is no name, so no roles",
+    "blind-actor-07": "'the Americans threatened' / Ryabkov suggested ...: the claim's names are all in the span "
+                      "now that American matches US (before, the missing name dropped it by accident)",
+    "blind-actor-10": "'Westerners demand that the Kremlin give up' / 'the Kremlin demands that Westerners': "
+                      "a lower-case actor ('Westerners' after 'that') is not read as a name",
 }
-# The held-out faithful paraphrases kept (46/55, under LEAST_KEPT): passive denials read backwards
-# across a 'that' clause or an adverb (2), a country named where the span has its adjective or the
-# reverse (Russia's/Russian, Canada's/Canadian, German/Germany: 3), US/American and NATO/OTAN (2),
-# "fears" given the actor of its clause after "that" (1), "denied by Russia" without "was" (1).
-TEST_FAITHFUL_KEPT = 46
+# The blind faithful paraphrases kept: 40/45 (before the fixes 36/45), under LEAST_KEPT. Lost: "Moscow
+# expects a response from the US and NATO" read as NATO acted upon where the span's clause differs,
+# "Washington" where the span says "the United States", "Russian demands" against "Moscow's demands",
+# "said a Russian attack was imminent" read as a role swap, and a sentence covered below the threshold.
+BLIND_FAITHFUL_KEPT = 40
 
 
 @lru_cache(maxsize=1)
@@ -115,9 +117,12 @@ def test_data_file_is_built_from_gold_evidence():
         assert per_half["train", kind] == per_half["test", kind], kind
 
 
-@pytest.mark.parametrize("claim", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=MISSED[c["id"]])) if c["id"] in MISSED else c
-    for c in FLIPPED], ids=[c["id"] for c in FLIPPED])
+BLIND_FLIPPED = [c for c in BLIND_CLAIMS if c["kind"] in KINDS]
+
+
+@pytest.mark.parametrize("claim", FLIPPED + [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=BLIND_MISSED[c["id"]])) if c["id"] in BLIND_MISSED
+    else c for c in BLIND_FLIPPED], ids=[c["id"] for c in FLIPPED + BLIND_FLIPPED])
 def test_flipped_claim_keeps_no_citation(claim):
     stream = cite(claim)
     assert stream.citations == [], (claim["claim"], stream.citations[0].quote)
@@ -125,19 +130,32 @@ def test_flipped_claim_keeps_no_citation(claim):
 
 
 def faithful_kept(half: str | None = None) -> tuple[int, int, list[str]]:
-    claims = [c for c in FAITHFUL if half is None or c["split"] == half]
+    if half == "blind":
+        claims = [c for c in BLIND_CLAIMS if c["kind"] == "faithful"]
+    else:
+        claims = [c for c in FAITHFUL if half is None or c["split"] == half]
     lost = [c["claim"] for c in claims if not kept(c)]
     return len(claims) - len(lost), len(claims), lost
 
 
 @pytest.mark.parametrize("half", [
-    None, "train",
-    pytest.param("test", marks=pytest.mark.xfail(strict=True, reason=f"{TEST_FAITHFUL_KEPT}/55 kept, see above")),
-], ids=["all", "train-evidence", "test-evidence"])
+    None, "train", "test",
+    pytest.param("blind", marks=pytest.mark.xfail(strict=True, reason=f"{BLIND_FAITHFUL_KEPT}/45 kept, see above")),
+], ids=["all", "train-evidence", "test-evidence", "blind"])
 def test_faithful_paraphrases_keep_their_citation(half):
     n_kept, n, lost = faithful_kept(half)
     assert n and n_kept / n >= LEAST_KEPT, f"kept {n_kept}/{n}; lost: {lost}"
 
 
-def test_held_out_faithful_count_does_not_drop():
-    assert faithful_kept("test")[0] >= TEST_FAITHFUL_KEPT
+def test_blind_claims_are_built_from_test_evidence():
+    articles, _, _ = corpus()
+    questions = {q["id"]: q for q in map(json.loads, QA.read_text(encoding="utf-8").splitlines())}
+    assert len({c["id"] for c in BLIND_CLAIMS}) == len(BLIND_CLAIMS) >= 80
+    for c in BLIND_CLAIMS:
+        assert questions[c["question"]]["split"] == c["split"] == "test", c["id"]
+        assert articles[c["source"]][c["start"] : c["end"]] == c["evidence"] != c["claim"]
+    assert Counter(c["kind"] for c in BLIND_CLAIMS)["faithful"] >= 30 and len(BLIND_FLIPPED) >= 30
+
+
+def test_blind_faithful_count_does_not_drop():
+    assert faithful_kept("blind")[0] >= BLIND_FAITHFUL_KEPT
