@@ -12,8 +12,9 @@ The answerability probabilities are those of the shipped model, which was fitted
 questions: in-sample, a little more confident than on new questions. The test split (evals/SPLITS.md)
 is never read here; it says how the threshold does on questions nothing was tuned on.
 
-The model's verdicts are cached (CACHE_DIR/judge-cache.json, by model file, prompt, question and
-sentence), so a rerun after a change elsewhere costs only the new questions.
+The model's verdicts are cached (CACHE_DIR/local-verdicts.json, by model file, the whole prompt and
+how it is read), so a rerun after a change elsewhere costs only the new questions. Printed and stored
+beside the threshold: the question-level AUC of the judged confidence and of answerability alone.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ from rag.config import Settings
 from rag.extractive import ExtractiveAnswerer
 from rag.judged import JUDGED_FILE, ModelJudge
 from rag.model import get_spec
-from rag.prompts import JUDGE_SYSTEM
+from rag.llm import TOP_LOGPROBS
+from rag.prompts import judge_messages
 
-CACHE_FILE = CACHE_DIR / "judge-cache.json"
+CACHE_FILE = CACHE_DIR / "local-verdicts.json"
 GRID = [round(0.01 * i, 2) for i in range(1, 61)]  # products are small: a finer grid than the extractive one
 
 
@@ -48,7 +50,8 @@ class CachedJudge:
         self.verdicts: dict[str, float] = json.loads(CACHE_FILE.read_text()) if CACHE_FILE.is_file() else {}
 
     def __call__(self, question: str, sentence: str) -> float:
-        key = hashlib.sha256("\x00".join([self.model, JUDGE_SYSTEM, question, sentence]).encode()).hexdigest()
+        prompt = json.dumps(judge_messages(question, sentence), sort_keys=True)
+        key = hashlib.sha256("\x00".join([self.model, prompt, str(TOP_LOGPROBS)]).encode()).hexdigest()
         if key not in self.verdicts:
             self.verdicts[key] = self.judge(question, sentence)
         return self.verdicts[key]
@@ -58,20 +61,30 @@ class CachedJudge:
         CACHE_FILE.write_text(json.dumps(self.verdicts))
 
 
-def question_scores(path: Path, corpus: Path, index: Path, judge: CachedJudge) -> list[tuple[float, bool, bool]]:
-    """(confidence, should refuse, True) per train question of one set."""
+def question_scores(path: Path, corpus: Path, index: Path, judge: CachedJudge) -> list[tuple[float, bool, float]]:
+    """(judged confidence, should refuse, answerability alone) per train question of one set."""
     items = [i for i in qaset.load(path) if i.split == "train" and not i.history]
     engine, _ = open_engine(corpus, index, quiet=True)
-    base = engine._extractive()
-    # threshold 0: every one of the best candidates is judged, whatever the threshold picked below
-    selector = ExtractiveAnswerer(base.weights, base.embed, base.max_sentences, threshold=0.0, judge=judge)
-    scores = []
-    for item in tqdm(items, desc=path.name, unit="q", file=sys.stderr):
-        confidence = selector.decide(item.question, engine.retrieve(item.question, k=K))[1]
-        scores.append((confidence, not item.answerable, True))
-        judge.save()
-    engine.close()
+    try:
+        base = engine._extractive()
+        # threshold 0: every one of the best candidates is judged, whatever the threshold picked below
+        selector = ExtractiveAnswerer(base.weights, base.embed, base.max_sentences, threshold=0.0, judge=judge)
+        scores = []
+        for item in tqdm(items, desc=path.name, unit="q", file=sys.stderr):
+            passages = engine.retrieve(item.question, k=K)
+            confidence = selector.decide(item.question, passages)[1]
+            scores.append((confidence, not item.answerable, base.decide(item.question, passages)[1]))
+            judge.save()
+    finally:
+        engine.close()
     return scores
+
+
+def auc(scores: list[tuple[float, bool, float]], column: int) -> float:
+    """Question-level ROC AUC of one column for telling answerable from unanswerable questions."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score([not refuse for _, refuse, _ in scores], [row[column] for row in scores]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     if html.is_dir():
         scores += question_scores(qaset.HTML_QA_PATH, html, CACHE_DIR / "fit-html" / "index", judge)
     threshold, curve = pick_threshold(scores, GRID)
+    aucs = {"judged": round(auc(scores, 0), 3), "answerability_alone": round(auc(scores, 2), 3)}
+    print(f"question-level AUC: judged {aucs['judged']}, answerability alone {aucs['answerability_alone']} "
+          "(in-sample for answerability: it was fitted on these questions)", file=sys.stderr)
     print("threshold  correct refusals  false refusals", file=sys.stderr)
     for t, correct, false in curve[::5]:
         print(f"  {t:.2f}      {correct:.3f}            {false:.3f}", file=sys.stderr)
@@ -99,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         "threshold": threshold,
         "model": get_spec(opts.size).filename,
         "answerability_sha256": hashlib.sha256(MODEL_FILE.read_bytes()).hexdigest(),
-        "train": {"questions": len(scores),
+        "train": {"questions": len(scores), "auc": aucs,
                   "curve": [{"threshold": t, "correct_refusal": round(c, 4), "false_refusal": round(f, 4)}
                             for t, c, f in curve]},
     }

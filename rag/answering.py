@@ -6,9 +6,10 @@ The `Engine` wraps the Reply into the public `Answer` (question, standalone ques
 once. Passages carry their own text, so an answerer needs nothing else to cite exact spans.
 
     extractive  rag.extractive.ExtractiveAnswerer   deterministic, no model
-    llm/local   rag.generative.GenerativeAnswerer   a model writes, rag.citations verifies
+    llm         rag.generative.GenerativeAnswerer   a model writes, rag.citations verifies
+    local       rag.judged.JudgedAnswerer           the model judges candidate sentences, then writes
     any of them wrapped in `WithFallback`           a failing model is replaced by extractive
-    a model wrapped in `SecondOpinion`              a model's refusal is overruled by a confident extractive answer
+    a model wrapped in `SecondOpinion`              a model's refusal is overruled by sentences that answer
 
 >>> from rag.schema import Passage
 >>> class Echo:
@@ -120,10 +121,11 @@ class WithFallback:
 
 
 class SecondOpinion:
-    """`primary` (a model), whose refusal is overruled when the extractive answerer is `confident`
-    that its sentences answer: a small local model refuses answerable questions far more often than
-    the fitted answerability model misjudges at that confidence (at most 5 % of the unanswerable
-    train questions reach it, evals/fit_answerability.py).
+    """`primary` (a model), whose refusal is overruled when `extractive` is `confident` that its
+    sentences answer. In llm mode that is the extractive answerer at the confidence that at most 5 %
+    of the unanswerable train questions reach (evals/fit_answerability.py): a model refuses
+    answerable questions far more often than that. In local mode it quotes the sentences the model
+    itself judged to answer (rag.judged, `confident` 0), under its own `notice`.
 
     A model's refusal shows nothing before its end but the refusal text, which is held back, or the
     model's own refusal sentences, which stay and are followed by the notice and the sentences. The

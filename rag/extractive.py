@@ -54,7 +54,7 @@ class ScoredSentence(Span):
 
     quote: str
     lexical: float  # coverage by the sentence alone, 0..1
-    score: float  # ranking key: lexical plus passage credit, then the model's probability
+    score: float  # ranking key: lexical plus passage credit, then the model's probability (times a judge's)
     rank: int = 0  # rank of its passage in retrieval (0 = first)
     passage_text: str = ""
     signals: Signals | None = None
@@ -126,7 +126,8 @@ class ExtractiveAnswerer:
 
     def candidates(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
         """The best `CANDIDATES` sentences by lexical support, with their answerability signals and
-        the model's probability as `score`, best first."""
+        the model's probability as `score`, best first. With a judge: only the best `JUDGED`, each
+        scored by the product of that probability and the judge's."""
         ranked = score_sentences(question, passages, self.weights)[:CANDIDATES]
         if not ranked:
             return []
@@ -155,7 +156,7 @@ class ExtractiveAnswerer:
         return self.decide(question, passages)[0]
 
     def decide(self, question: str, passages: Sequence[Passage]) -> tuple[list[ScoredSentence], float]:
-        """The chosen sentences and the confidence (best probability). A two-part question ("Whom
+        """The chosen sentences and the confidence (best score). A two-part question ("Whom
         did he meet, and what did he promise?") is answered part by part: one part's sentences would
         otherwise crowd out the other's, and each part may come from another article. An answered
         question about two names ("What are the US and Britain giving?") also cites each name's best
@@ -182,7 +183,9 @@ class ExtractiveAnswerer:
         firsts: dict[str, ScoredSentence] = {}
         for s in scored:
             firsts.setdefault(s.source, s)
-        others = {id(s) for s in firsts.values() if s.score >= OTHER_ARTICLE * self.threshold}
+        # with a judge, every sentence must reach the threshold: below it the judge said no
+        other_floor = self.threshold if self.judge else OTHER_ARTICLE * self.threshold
+        others = {id(s) for s in firsts.values() if s.score >= other_floor}
         eligible = diverse_first([s for s in scored if s.score >= floor or id(s) in others])
         chosen: list[ScoredSentence] = []
         for s in eligible:

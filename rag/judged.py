@@ -1,19 +1,21 @@
 """Answer mode `local`: the model judges which sentences answer, then writes the answer from them.
 
 A small model writing a whole answer from five passages refuses too much and too little at once
-(the 1.5B on the test split: 47 % of answerable questions refused). Asked about one sentence at a
-time, "does this sentence state what the question asks?", its token probability of "yes" is a good
-judge (train questions: AUC 0.92 against 0.86 for the answerability model alone). So:
+(the 1.5B refused about half of the answerable questions). Asked about one sentence at a time,
+"does this sentence state what the question asks?", its token probability of "yes" is a good judge
+(train questions: see the AUCs in rag/judged.json, printed by evals/fit_judged.py). So:
 
 1. Judge: the extractive answerer's best candidates (rag.extractive, `JUDGED` of them) each go to the
    model as a yes/no question (rag.prompts.judge_messages); the product of their answerability and
    the model's P(yes) decides the refusal and the sentences, against a threshold picked on the train
    split (evals/fit_judged.py, rag/judged.json).
 2. Write: the model writes the answer from the chosen sentences alone (rag.generative: numbered,
-   streamed, every citation verified), so every citation is one of the judged sentences, exactly.
-3. Quote: when it writes nothing those sentences support, they are quoted instead, with a notice.
+   streamed, every citation verified), so every citation is (a byte-exact part of) a judged sentence.
+3. Quote: when it writes nothing those sentences support, they are quoted instead, with a notice;
+   when it fails while writing, they are quoted (or follow what it had shown) with the fallback notice.
 
-A model failure at any step raises AnswerFailed (rag.answering.WithFallback answers extractively).
+A failure while judging raises AnswerFailed (rag.answering.WithFallback answers extractively). The
+threshold was picked for the 1.5B; the 0.5B uses it too, uncalibrated.
 
     >>> s = ScoredSentence("a.txt", 30, 37, "Geneva.", lexical=1.0, score=0.4)
     >>> sentence_passage(s)                 # what the writer sees and cites: the sentence alone
@@ -25,16 +27,19 @@ A model failure at any step raises AnswerFailed (rag.answering.WithFallback answ
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from rag.answering import AnswerFailed, Event, Reply, SecondOpinion
+from rag.answering import AnswerFailed, Event, Reply, SecondOpinion, WithFallback
 from rag.extractive import ExtractiveAnswerer, ScoredSentence, cited_text
 from rag.llm import LLMClient, LLMError
 from rag.prompts import JUDGED_NOTICE, REFUSAL_TEXT, judge_messages
-from rag.schema import Passage
+from rag.schema import Citation, Passage
+
+log = logging.getLogger(__name__)
 
 JUDGED_FILE = Path(__file__).with_name("judged.json")
 
@@ -58,7 +63,8 @@ class ModelJudge:
 
 
 class _Quoted:
-    """An answerer that quotes given sentences (the judged ones) whatever it is asked."""
+    """An answerer that quotes given sentences (the judged ones) whatever it is asked; also the
+    continuation of an answer the writer broke off (rag.answering.Continuation)."""
 
     mode = "extractive"
 
@@ -69,6 +75,9 @@ class _Quoted:
         text, citations = cited_text(self.sentences)
         yield text
         yield Reply(text, citations, False, self.mode, confidence=self.confidence)
+
+    def continue_after(self, cited: Sequence[Citation], question: str, passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
+        return cited_text(self.sentences, cited)
 
 
 def sentence_passage(sentence: ScoredSentence) -> Passage:
@@ -94,12 +103,17 @@ class JudgedAnswerer:
             chosen, confidence = self.selector.decide(standalone or question, passages)
         except LLMError as error:
             raise AnswerFailed(str(error)) from None
+        except Exception as error:  # noqa: BLE001 - never crash an answer; the fallback answers
+            log.exception("judging the candidate sentences failed unexpectedly")
+            raise AnswerFailed(f"model call failed: {type(error).__name__}") from None
         if not chosen:
             yield REFUSAL_TEXT
             yield Reply(REFUSAL_TEXT, [], True, self.mode, confidence=confidence)
             return
         quoted = _Quoted(chosen, confidence)
-        writer = SecondOpinion(self.writer, quoted, confident=0.0, notice=JUDGED_NOTICE)
+        # the writer's refusal gives way to the judged sentences; so does its failure (not the plain
+        # extractive answer: the judge has decided, on another threshold)
+        writer = WithFallback(SecondOpinion(self.writer, quoted, confident=0.0, notice=JUDGED_NOTICE), quoted)
         evidence = [sentence_passage(s) for s in chosen]
         for event in writer.stream(question, evidence, standalone):  # the Reply: the judged confidence
             yield replace(event, confidence=confidence) if isinstance(event, Reply) else event

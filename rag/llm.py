@@ -163,15 +163,15 @@ class LLMClient:
             response = self._client.chat.completions.create(**params)
             logprobs = response.choices[0].logprobs if response.choices else None
             tops = logprobs.content[0].top_logprobs if logprobs and logprobs.content else None
-        except Exception as exc:
+            mass = {"yes": 0.0, "no": 0.0}
+            for top in tops or ():
+                word = str(top.token).strip().lower()
+                if word in mass:
+                    mass[word] += math.exp(float(top.logprob))
+        except Exception as exc:  # the openai SDK does not validate: a malformed entry fails here
             raise self._classify(exc) from None
         if not tops:
             raise LLMError(f"model endpoint {self.base_url} gave no token log probabilities")
-        mass = {"yes": 0.0, "no": 0.0}
-        for top in tops:
-            word = str(top.token).strip().lower()
-            if word in mass:
-                mass[word] += math.exp(top.logprob)
         total = mass["yes"] + mass["no"]
         yield mass["yes"] / total if total > 0 else 0.5
 

@@ -90,8 +90,9 @@ class Answer:
     notice: str = ""  # e.g. "model endpoint unreachable; answered extractively"
     unsupported: list[str] = field(default_factory=list)  # llm sentences whose citations did not hold
     standalone_question: str = ""  # the question after condensing with history
-    # How likely the answer is supported by the articles (0..1), from the answerability model; None
-    # when the mode gives no calibrated number. A refusal's confidence is that of the best candidate.
+    # How likely the answer is supported by the articles (0..1), from the answerability model (in
+    # local mode: its product with the model's P(yes), rag.judged, a ranking rather than a calibrated
+    # probability); None when the mode gives no such number. A refusal's: that of the best candidate.
     confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -279,3 +279,11 @@ def test_yes_probability_is_retried_like_any_call(server):
     server.add(reply.verdict(0.7))
     assert make_client(server.base_url).yes_probability(MESSAGES) == pytest.approx(0.7)
     assert len(server.chat_requests) == 2
+
+
+def test_yes_probability_sums_every_spelling_and_is_neutral_when_neither_word_is_there(server):
+    server.add(reply.verdict(top={"Yes": 0.5, " yes": 0.2, "No": 0.1, "Maybe": 0.2}))
+    server.add(reply.verdict(top={"Sure": 0.6, "Maybe": 0.4}))
+    client = make_client(server.base_url)
+    assert client.yes_probability(MESSAGES) == pytest.approx(0.7 / 0.8)
+    assert client.yes_probability(MESSAGES) == 0.5

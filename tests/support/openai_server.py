@@ -23,8 +23,10 @@ Replies (module `reply`):
   error(status, retry_after=...)  an OpenAI-style JSON error body with that HTTP status
   hang(seconds=30)                sends nothing for `seconds` (past the client's timeout)
   garbage()                       200 whose body is not JSON (non-stream) / whose SSE data is not JSON
-  verdict(yes)                    a one-token reply, "yes" or "no", with the top log probabilities
-                                  P(yes) = `yes` and P(no) = 1 - `yes` when the request asks for them
+  verdict(yes, content=None, top=None)
+                                  a reply ("yes"/"no" unless `content`) with the top log probabilities of
+                                  its first token when the request asks for them: P(yes) = `yes` and
+                                  P(no) = 1 - `yes`, or `top` ({token: probability}) as given
   broken(content, after=3, chunk=1, how="cut"|"hang")
                                   streams `after` deltas, then drops the connection or goes silent
 Every reply has `.forever()`: it stays at the head of the script and answers every later request
@@ -89,11 +91,12 @@ def _broken(content: str, *, after: int = 3, chunk: int = 1, how: Literal["cut",
     return Reply("broken", content=content, after=after, chunk=chunk, how=how, seconds=seconds)
 
 
-def _verdict(yes: float) -> Reply:
+def _verdict(yes: float = 0.5, content: str | None = None, top: dict[str, float] | None = None) -> Reply:
     if not 0.0 < yes < 1.0:
         raise ValueError("yes must be a probability strictly between 0 and 1")
-    top = (("yes", math.log(yes)), ("no", math.log(1 - yes)))
-    return Reply("text", content="yes" if yes >= 0.5 else "no", top_logprobs=top)
+    pairs = top.items() if top is not None else (("yes", yes), ("no", 1 - yes))
+    text = content if content is not None else ("yes" if yes >= 0.5 else "no")
+    return Reply("text", content=text, top_logprobs=tuple((t, math.log(p)) for t, p in pairs))
 
 
 reply = SimpleNamespace(
