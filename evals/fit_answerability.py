@@ -123,6 +123,18 @@ def pick_threshold(questions: list[tuple[float, bool, bool]],
     return best[0], curve
 
 
+def print_curve(curve: list[tuple[float, float, float]], where: str) -> None:
+    """Every fifth row of the refusal curve, on stderr."""
+    print(f"threshold  correct refusals  false refusals   ({where})", file=sys.stderr)
+    for t, correct, false in curve[::5]:
+        print(f"  {t:.2f}      {correct:.3f}            {false:.3f}", file=sys.stderr)
+
+
+def curve_json(curve: list[tuple[float, float, float]]) -> list[dict[str, float]]:
+    """The refusal curve as stored beside a threshold."""
+    return [{"threshold": t, "correct_refusal": round(c, 4), "false_refusal": round(f, 4)} for t, c, f in curve]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.fit_answerability", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=MODEL_FILE, help="where to write the model (default rag/answerability.json)")
@@ -159,9 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     user_questions = [i for i, e in enumerate(examples) if not e.group.startswith("rgb:")]
     threshold, curve = pick_threshold(question_level([examples[i] for i in user_questions], out_of_fold[user_questions]))
     mean, scale, clf = fit(x, y, weight)
-    print("threshold  correct refusals  false refusals   (out-of-fold, QA + HTML train questions)", file=sys.stderr)
-    for t, correct, false in curve[::5]:  # every 0.05
-        print(f"  {t:.2f}      {correct:.3f}            {false:.3f}", file=sys.stderr)
+    print_curve(curve, "out-of-fold, QA + HTML train questions")
     print(f"picked threshold {threshold:.2f}", file=sys.stderr)
     confident = min((t for t, correct, _ in curve if correct >= CONFIDENT_REFUSALS), default=1.0)
     print(f"confident from {confident:.2f} (out of fold, at most {1 - CONFIDENT_REFUSALS:.0%} of unanswerable "
@@ -180,8 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         "threshold": threshold,
         "confident": confident,
         "train": {"sentences": int(len(y)), "positives": int(y.sum()), "questions": int(len(set(groups))),
-                  "curve": [{"threshold": t, "correct_refusal": round(c, 4), "false_refusal": round(f, 4)}
-                            for t, c, f in curve]},
+                  "curve": curve_json(curve)},
     }
     opts.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {opts.out}", file=sys.stderr)

@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from evals import qaset
 from evals.common import CACHE_DIR, SEEDS, open_engine, shared_dir
-from evals.fit_answerability import K, pick_threshold
+from evals.fit_answerability import K, curve_json, pick_threshold, print_curve
 from rag.answerability import MODEL_FILE
 from rag.config import Settings
 from rag.extractive import ExtractiveAnswerer
@@ -105,9 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     aucs = {"judged": round(auc(scores, 0), 3), "answerability_alone": round(auc(scores, 2), 3)}
     print(f"question-level AUC: judged {aucs['judged']}, answerability alone {aucs['answerability_alone']} "
           "(in-sample for answerability: it was fitted on these questions)", file=sys.stderr)
-    print("threshold  correct refusals  false refusals", file=sys.stderr)
-    for t, correct, false in curve[::5]:
-        print(f"  {t:.2f}      {correct:.3f}            {false:.3f}", file=sys.stderr)
+    print_curve(curve, "QA + HTML train questions")
     print(f"picked threshold {threshold:.2f} on {len(scores)} train questions", file=sys.stderr)
     fitted = {
         "about": "Answer mode local (rag.judged): the least product of a candidate's answerability and the "
@@ -115,9 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         "threshold": threshold,
         "model": get_spec(opts.size).filename,
         "answerability_sha256": hashlib.sha256(MODEL_FILE.read_bytes()).hexdigest(),
-        "train": {"questions": len(scores), "auc": aucs,
-                  "curve": [{"threshold": t, "correct_refusal": round(c, 4), "false_refusal": round(f, 4)}
-                            for t, c, f in curve]},
+        "train": {"questions": len(scores), "auc": aucs, "curve": curve_json(curve)},
     }
     opts.out.write_text(json.dumps(fitted, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {opts.out}", file=sys.stderr)
