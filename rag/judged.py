@@ -55,10 +55,8 @@ class ModelJudge:
 
     def __init__(self, client: LLMClient) -> None:
         self.client = client
-        self.calls = 0
 
     def __call__(self, question: str, sentence: str) -> float:
-        self.calls += 1
         return self.client.yes_probability(judge_messages(question, sentence))
 
 

@@ -282,14 +282,12 @@ class Reading:
                 continue  # "not only ... but also" asserts
             backward = word.stem in _DENIALS and i + 1 < len(words) and words[i + 1].text.lower() == "by"
             scope = range(i - 1, -1, -1) if backward else range(i + 1, len(words))
-            clause = word.clause
-            if backward and any(w.text.lower() in _BE for w in words[max(0, i - 3) : i]):
-                # "US accusations that Moscow ... were rejected by": the subject that opens the sentence
-                # is denied, past any clause between
+            subject = backward and any(w.text.lower() in _BE for w in words[max(0, i - 3) : i])
+            if subject:  # "US accusations that Moscow ... were rejected by": the subject that opens the
+                # sentence is denied, past any clause between
                 scope = [j for j in range(i) if words[j].sentence == word.sentence and not words[j].capital]
-                clause = words[scope[0]].clause if scope else clause
             governed = [j for j in scope if words[j].polar and not words[j].text.lower().endswith("ly")
-                        and (words[j].clause == clause or (clause != word.clause and j < i))][:_NEGATION_REACH]
+                        and (subject or words[j].clause == word.clause)][:_NEGATION_REACH]
             negated.update(governed)
             denied.update(governed[:1])
             if not governed:  # "had not been in Kiev and Berlin": what it denies are the names
