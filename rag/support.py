@@ -7,7 +7,9 @@ Names and numbers (`Claim.keys`, `Claim.lacks`) a supporting span must contain, 
   (written U.S., Britain, Washington just as often). A name is also found in a span word it starts
   with ("Ukrainian" in "Ukraine"), not the other way round ("Geneva, Russia" is not in "Russian"),
   except a country and its adjective (rag.terms demonyms: "Russia's" in "Russian", "Canada" in
-  "Canadian") and `_ALIASES` (American for US, NATO's French acronym OTAN);
+  "Canadian"), `_ALIASES` (American for US, NATO's French acronym OTAN) and `_CAPITALS` (a capital
+  for its country: "Washington suspects" where the span says "the United States suspects", unless the
+  claim names the capital as a place: "talks in Moscow");
 - numbers as values (`number_value`, `_NUMBER_WORDS`): 100,000 = 100.000 = 100000 and is not 10,000
   (which the old token test let through when the span also had "10" somewhere); "two hours" needs a 2
   ("two" or "2"), "tens of thousands" needs 10 and 1000, "200 billion" needs 10**9.
@@ -135,6 +137,13 @@ _PASSIVE_REACH = 5  # "was preceded there on Tuesday by": "by" at most this many
 _SYMMETRIC = frozenset({"meet", "met", "talk", "speak", "spoke", "negoti", "discuss", "shook", "shake"})
 # Names a span may write another way: "American" where it says "US", NATO's French acronym.
 _ALIASES = {"us": ("america",), "usa": ("america",), "nato": ("otan",), "otan": ("nato",)}
+# A capital that stands for its country's government ("Washington suspects", "Moscow's demands"), as
+# country stems after fold_demonyms. A span's capital counts for its country always; a claim's capital
+# counts as its country only where it is no place ("talks in Moscow" is not "talks in Russia").
+_CAPITALS = {_stem(capital): _stem(country) for capital, country in (pair.split(":") for pair in """
+    washington:america moscow:russia kiev:ukraine kyiv:ukraine london:britain paris:france berlin:germany
+    minsk:belarus beijing:china ottawa:canada warsaw:poland""".split())}
+_PLACE_WORDS = _PLACE_PREPOSITIONS | frozenset("to from into via through toward towards across visit visited".split())
 _DATES = frozenset(
     _stem(w) for w in """monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december""".split()
@@ -422,6 +431,7 @@ class Claim:
     terms: list[str]
     names: frozenset[str]
     reading: Reading
+    for_country: frozenset[str] = frozenset()  # capitals named as an actor, not as a place (_CAPITALS)
 
     @property
     def keys(self) -> frozenset[str]:
@@ -432,13 +442,19 @@ class Claim:
         """`proper`: stems known to be names (`proper_names`), which count even as the first word."""
         sentence = _SOURCE_MENTION.sub(" ", sentence)  # "source: 003_x.txt" copied from the prompt
         names: set[str] = set()
+        for_country: set[str] = set()
+        previous = ""
         for i, match in enumerate(WORD.finditer(sentence)):
             word = match.group()
             if len(word) <= 3 and word.isupper():
+                previous = word.lower()
                 continue  # US, UK, EU: written U.S., Britain, European Union just as often
             if word[0].isupper() and (i > 0 or _stem(word.lower()) in proper):
                 names.update(content_terms(word))
-        return cls(content_terms(sentence), frozenset(names), Reading.of(sentence))
+                if _stem(word.lower()) in _CAPITALS and previous not in _PLACE_WORDS:
+                    for_country.add(_stem(word.lower()))
+            previous = word.lower()
+        return cls(content_terms(sentence), frozenset(names), Reading.of(sentence), frozenset(for_country))
 
     def lacks(self, tokens: frozenset[str], numbers: frozenset[str]) -> frozenset[str]:
         """The names and numbers of the claim that a span with these tokens and numbers lacks. A name
@@ -446,9 +462,11 @@ class Claim:
         "Ukraine" (stems ukrainian, ukrain), "Russian" in "Russia"; not the other way round ("Geneva,
         Russia" is not found in "Russian Foreign Minister")."""
         folded = set(fold_demonyms(list(tokens)))  # "Russia's" in "Russian", "Canada" in "Canadian"
+        folded |= {_CAPITALS[t] for t in folded if t in _CAPITALS}  # "Moscow's demands": Russia's
         folded |= {alias for t in folded for alias in _ALIASES.get(t, ())}
         missing = {n for n in self.names if n not in tokens and fold_demonyms([n])[0] not in folded and not any(
-            len(t) >= 4 and n.startswith(t) for t in tokens if t[:1] == n[:1])}
+            len(t) >= 4 and n.startswith(t) for t in tokens if t[:1] == n[:1])
+            and not (n in self.for_country and _CAPITALS[n] in folded)}
         # Names alone support nothing: "The capital of Germany is Berlin" against "Blinken will travel
         # to Berlin ... the foreign ministers of Germany" shares both names and no word of what it
         # says about them. A claim with words besides its names needs one of them in the span.

@@ -12,9 +12,9 @@ import random
 import pytest
 
 from rag.citations import SUPPORT_THRESHOLD, CitationStream, could_be_marker, parse_marker
-from rag.support import Claim, Reading
+from rag.support import Claim, Reading, _stem
 from rag.schema import Passage
-from rag.terms import TermWeights
+from rag.terms import TermWeights, content_terms
 
 INTRO = "Wire report, Monday.\n\n"
 ARTICLES = {
@@ -349,3 +349,19 @@ def test_names_alone_support_nothing():
     kept.feed("Blinken will travel to Berlin to meet the foreign ministers of Germany [1].")
     kept.finish()
     assert [c.quote for c in kept.citations] == [text]
+
+
+def test_a_capital_named_as_an_actor_stands_for_its_country():
+    span = "The United States suspects that Moscow intends to invade Ukraine, an intention denied by Russia."
+    assert Claim.of("Washington suspects that Russia intends to invade Ukraine.").lacks(
+        frozenset(content_terms(span)), frozenset()) == frozenset()
+    # a capital as a place is the place: the span's Russia is not "in Moscow"
+    talks = "The talks in Geneva between Russia and the United States ended without progress."
+    assert Claim.of("The talks in Moscow between Russia and the United States ended without progress.").lacks(
+        frozenset(content_terms(talks)), frozenset()) == {_stem("moscow")}
+
+
+def test_a_capital_in_the_span_stands_for_its_country():
+    span = "Moscow has stressed that its demands are non-negotiable."
+    assert Claim.of("Russia has stressed that its demands are non-negotiable.").lacks(
+        frozenset(content_terms(span)), frozenset()) == frozenset()
