@@ -16,6 +16,8 @@ run once. What that run found wrong was then fixed (all nine flips, seven of nin
 the test claims are design data now too. tests/data/support_claims_blind.jsonl holds claims nobody
 designed on: written from test-question evidence by someone who had not read the rules, after the
 fixes, and run once; what it found wrong is pinned as strict xfails (BLIND_MISSED, BLIND_FAITHFUL_KEPT).
+Its faithful losses then led to one rule (capitals), so tests/data/support_claims_blind2.jsonl is the
+blind set now (BLIND2_*), written the same way with freer paraphrases.
 
 Every claim is cited as "[1]" against the passages a retrieval could return for it: passage 1 is the
 chunk of the article (rag.chunking, default chunk size) that holds the evidence, passages 2.. are
@@ -161,3 +163,55 @@ def test_blind_claims_are_built_from_test_evidence():
 
 def test_blind_faithful_count_does_not_drop():
     assert faithful_kept("blind")[0] >= BLIND_FAITHFUL_KEPT
+
+
+# A second blind set (tests/data/support_claims_blind2.jsonl): 35 faithful and 35 flipped claims from
+# test-question evidence, written by someone who had read neither the rules nor the other claim files,
+# with freer paraphrases ("put together in a hurry" for "hastily organized", "Lavrov said" for "He
+# reiterated", "Kyiv reckons" for "Ukraine estimates"). Run once, after the capital rule; nothing was
+# changed for it. Faithful kept 19/35: 5 covered below the threshold, 6 name what the span does not
+# (a pronoun's or a title's person, another spelling), 4 read as swapped roles, 1 as a flipped negation.
+BLIND2 = Path(__file__).parent / "data" / "support_claims_blind2.jsonl"
+BLIND2_CLAIMS = [json.loads(line) for line in BLIND2.read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND2_FAITHFUL_KEPT = 19
+# Flips it let through (30 of 35 dropped):
+BLIND2_MISSED = {
+    "blind2-negation-04": "'threats that Moscow did not downplay' / 'Moscow downplayed these': a negation in "
+                          "the claim's last clause where the span's is another sentence",
+    "blind2-negation-06": "'negotiable' / 'non-negotiable': a negating prefix is no negation word",
+    "blind2-negation-07": "'not every option is on the table' / 'no option is excluded': two negations, "
+                          "read lexically",
+    "blind2-actor-05": "'Kuleba, who met the Secretary ..., indicated' / 'The Secretary, who met ... Kuleba, "
+                       "indicated': the speaker swapped with a relative clause's object",
+    "blind2-actor-07": "'alongside Russia against Ukraine' / 'alongside Ukraine against Russia': objects of two "
+                       "prepositions swapped",
+}
+BLIND2_FLIPPED = [c for c in BLIND2_CLAIMS if c["kind"] in KINDS]
+
+
+@pytest.mark.parametrize("claim", [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=BLIND2_MISSED[c["id"]])) if c["id"] in BLIND2_MISSED
+    else c for c in BLIND2_FLIPPED], ids=[c["id"] for c in BLIND2_FLIPPED])
+def test_second_blind_flip_keeps_no_citation(claim):
+    assert cite(claim).citations == [], claim["claim"]
+
+
+@pytest.mark.xfail(strict=True, reason=f"{BLIND2_FAITHFUL_KEPT}/35 kept: freer paraphrases than the rules read")
+def test_second_blind_faithful_paraphrases_keep_their_citation():
+    claims = [c for c in BLIND2_CLAIMS if c["kind"] == "faithful"]
+    lost = [c["claim"] for c in claims if not kept(c)]
+    assert (len(claims) - len(lost)) / len(claims) >= LEAST_KEPT, lost
+
+
+def test_second_blind_faithful_count_does_not_drop():
+    assert sum(kept(c) for c in BLIND2_CLAIMS if c["kind"] == "faithful") >= BLIND2_FAITHFUL_KEPT
+
+
+def test_second_blind_claims_are_built_from_test_evidence():
+    articles, _, _ = corpus()
+    questions = {q["id"]: q for q in map(json.loads, QA.read_text(encoding="utf-8").splitlines())}
+    assert len({c["id"] for c in BLIND2_CLAIMS}) == len(BLIND2_CLAIMS) == 70
+    for c in BLIND2_CLAIMS:
+        assert questions[c["question"]]["split"] == c["split"] == "test", c["id"]
+        assert articles[c["source"]][c["start"] : c["end"]] == c["evidence"] != c["claim"]
+    assert Counter(c["kind"] for c in BLIND2_CLAIMS)["faithful"] == len(BLIND2_FLIPPED) == 35
