@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from rag.answering import AnswerFailed, Event, Reply
 from rag.citations import SUPPORT_THRESHOLD, CitationStream
 from rag.llm import LLMClient, LLMError
-from rag.prompts import NO_SUPPORT_NOTICE, REFUSAL_TEXT, answer_messages
+from rag.prompts import NO_SUPPORT_NOTICE, REFUSAL_TEXT, answer_messages, support_messages
 from rag.schema import Passage
 from rag.terms import TermWeights
 
@@ -31,12 +31,22 @@ log = logging.getLogger(__name__)
 
 class GenerativeAnswerer:
     def __init__(self, client: LLMClient, weights: TermWeights, threshold: float = SUPPORT_THRESHOLD,
-                 mode: str = "llm") -> None:
+                 mode: str = "llm", rescue: bool = True) -> None:
         self.client = client
         self.weights = weights
         self.threshold = threshold
         self.mode = mode
+        self.rescue = rescue  # ask the model about reworded sentences (rag.citations.RESCUE_PROBABILITY)
         self.last: CitationStream | None = None  # the verifier of the last answer (stats, decisions)
+
+    def _says_the_same(self, span: str, sentence: str) -> float:
+        """The model's P(yes) that `span` says what `sentence` says; 0 when it cannot tell (an endpoint
+        without token log probabilities, a failed call): the sentence then stands on the rules alone."""
+        try:
+            return self.client.yes_probability(support_messages(span, sentence))
+        except LLMError as error:
+            log.info("support check without the model: %s", error)
+            return 0.0
 
     @staticmethod
     def messages(question: str, passages: Sequence[Passage], standalone: str | None = None) -> list[dict[str, str]]:
@@ -48,7 +58,8 @@ class GenerativeAnswerer:
         """Text deltas, then the Reply. `question` is shown to the model as asked; `standalone` (its
         condensed form, for follow-ups) is shown too."""
         passages = list(passages)
-        verifier = self.last = CitationStream(passages, self.weights, self.threshold)
+        verifier = self.last = CitationStream(passages, self.weights, self.threshold,
+                                              rescue=self._says_the_same if self.rescue else None)
         if not passages:  # nothing retrieved (e.g. filters): nothing to answer from, no call needed
             yield REFUSAL_TEXT
             yield Reply(REFUSAL_TEXT, [], True, self.mode)

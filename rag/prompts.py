@@ -121,6 +121,22 @@ def judge_messages(question: str, sentence: str) -> list[dict[str, str]]:
     return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": user}]
 
 
+# --- checking a reworded answer sentence against its span (rag.citations, generative modes) ----------
+SUPPORT_SYSTEM = (
+    "You check a sentence of an answer against the text of a news article. Answer \"yes\" only if the "
+    "text says everything the sentence says: the same people doing the same things, the same numbers, "
+    "dates and places, and the same yes or no. Answer \"no\" if the sentence adds, changes or reverses anything."
+)
+
+
+def support_messages(text: str, sentence: str) -> list[dict[str, str]]:
+    """The chat messages asking a model whether article `text` says what an answer's `sentence` says (a
+    one-word reply, read from its token probabilities). The text is data like any article text."""
+    user = (f"Text: {neutralise(_one_line(text))}\n\nSentence: {_one_line(sentence)}\n\n"
+            "Does the text say what the sentence says? Reply yes or no.")
+    return [{"role": "system", "content": SUPPORT_SYSTEM}, {"role": "user", "content": user}]
+
+
 # --- condensing a follow-up question (llm mode) -------------------------------------------------------
 CONDENSE_SYSTEM = (
     "You rewrite the last question of a conversation so that it can be understood without the "

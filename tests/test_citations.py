@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from rag.citations import SUPPORT_THRESHOLD, CitationStream, could_be_marker, parse_marker
+from rag.citations import RESCUE_PROBABILITY, SUPPORT_THRESHOLD, CitationStream, could_be_marker, parse_marker
 from rag.support import Claim, Reading, _stem
 from rag.schema import Passage
 from rag.terms import TermWeights, content_terms
@@ -365,3 +365,43 @@ def test_a_capital_in_the_span_stands_for_its_country():
     span = "Moscow has stressed that its demands are non-negotiable."
     assert Claim.of("Russia has stressed that its demands are non-negotiable.").lacks(
         frozenset(content_terms(span)), frozenset()) == frozenset()
+
+
+REWORDED = "Blinken is slated to meet Lavrov face to face in Geneva before the coming weekend break"
+
+
+def rescuer(yes: float, asked: list):
+    """A stand-in for the model's P(yes) (rag.generative asks the real one): records what it is asked."""
+    def rescue(span: str, sentence: str) -> float:
+        asked.append((span, sentence))
+        return yes
+    return rescue
+
+
+def test_a_reworded_sentence_holds_when_the_model_says_the_span_says_it():
+    asked = []
+    stream = CitationStream(PASSAGES, WEIGHTS, rescue=rescuer(0.9, asked))
+    stream.feed(REWORDED + " [1].")
+    stream.finish()
+    assert [c.quote for c in stream.citations] == ["Blinken will meet Lavrov in Geneva on Friday."]
+    assert asked == [("Blinken will meet Lavrov in Geneva on Friday.", REWORDED + ".")]
+    assert stream.decisions[0].reason.startswith("reworded")
+
+
+def test_a_reworded_sentence_the_model_doubts_stays_unsupported():
+    asked = []
+    stream = CitationStream(PASSAGES, WEIGHTS, rescue=rescuer(RESCUE_PROBABILITY - 0.01, asked))
+    stream.feed(REWORDED + " [1].")
+    stream.finish()
+    assert stream.citations == [] and stream.unsupported == [REWORDED + "."] and len(asked) == 1
+
+
+def test_the_model_is_never_asked_to_overrule_a_missing_name_or_a_contradiction():
+    asked = []
+    for sentence in ("Blinken is slated to meet Putin face to face in Geneva before the coming weekend break",
+                     "Blinken does not meet Lavrov in Geneva on Friday"):
+        stream = CitationStream(PASSAGES, WEIGHTS, rescue=rescuer(1.0, asked))
+        stream.feed(sentence + " [1].")
+        stream.finish()
+        assert stream.citations == [], sentence
+    assert asked == []

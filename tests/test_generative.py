@@ -187,3 +187,19 @@ def test_verifier_of_the_last_answer_is_kept_for_statistics(server):
     a = GenerativeAnswerer(client, WEIGHTS)
     final_reply(a.stream("Where?", PASSAGES))
     assert a.last.stats == {"kept": 1, "repaired": 0, "dropped": 1, "added": 0}
+
+
+def test_a_reworded_sentence_is_kept_when_the_model_says_its_passage_says_it(server):
+    reworded = "Blinken is slated to meet Lavrov face to face in Geneva before the coming weekend break"
+    server.add(reply.text(reworded + " [1].", chunk=1), reply.verdict(0.9))
+    _, answer = run(server)
+    assert [c.quote for c in answer.citations] == ["Blinken will meet Lavrov in Geneva on Friday."]
+    check = server.chat_requests[1].json  # the second call: one token, with log probabilities
+    assert check["logprobs"] and check["max_tokens"] == 1 and reworded in check["messages"][-1]["content"]
+
+
+def test_an_endpoint_without_log_probabilities_leaves_the_rules_alone(server):
+    reworded = "Blinken is slated to meet Lavrov face to face in Geneva before the coming weekend break"
+    server.add(reply.text(reworded + " [1].", chunk=3), reply.text("yes"))  # no logprobs in the reply
+    _, answer = run(server)
+    assert answer.refused and answer.citations == []
