@@ -31,21 +31,29 @@ log = logging.getLogger(__name__)
 
 class GenerativeAnswerer:
     def __init__(self, client: LLMClient, weights: TermWeights, threshold: float = SUPPORT_THRESHOLD,
-                 mode: str = "llm", rescue: bool = True) -> None:
+                 mode: str = "llm", rescue: bool = False) -> None:
         self.client = client
         self.weights = weights
         self.threshold = threshold
         self.mode = mode
-        self.rescue = rescue  # ask the model about reworded sentences (rag.citations.RESCUE_PROBABILITY)
+        # Ask the model about reworded sentences (rag.citations.RESCUE_PROBABILITY). Off in the answer
+        # modes for now: the check is a second request while the answer still streams, and llama-cpp-python's
+        # server ends a stream when another request arrives (its interrupt_requests, on by default): the
+        # checks must wait for the end of the stream first.
+        self.rescue = rescue
+        self._checks_off = False  # set by a failed check: the rest of the answer stands on the rules
         self.last: CitationStream | None = None  # the verifier of the last answer (stats, decisions)
 
     def _says_the_same(self, span: str, sentence: str) -> float:
         """The model's P(yes) that `span` says what `sentence` says; 0 when it cannot tell (an endpoint
         without token log probabilities, a failed call): the sentence then stands on the rules alone."""
+        if self._checks_off:
+            return 0.0
         try:
             return self.client.yes_probability(support_messages(span, sentence))
-        except LLMError as error:
-            log.info("support check without the model: %s", error)
+        except Exception as error:  # noqa: BLE001 - a failed check never fails the answer
+            log.info("support check without the model from here on: %s", error)
+            self._checks_off = True
             return 0.0
 
     @staticmethod
@@ -58,6 +66,7 @@ class GenerativeAnswerer:
         """Text deltas, then the Reply. `question` is shown to the model as asked; `standalone` (its
         condensed form, for follow-ups) is shown too."""
         passages = list(passages)
+        self._checks_off = False
         verifier = self.last = CitationStream(passages, self.weights, self.threshold,
                                               rescue=self._says_the_same if self.rescue else None)
         if not passages:  # nothing retrieved (e.g. filters): nothing to answer from, no call needed

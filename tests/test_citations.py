@@ -399,7 +399,10 @@ def test_a_reworded_sentence_the_model_doubts_stays_unsupported():
 def test_the_model_is_never_asked_to_overrule_a_missing_name_or_a_contradiction():
     asked = []
     for sentence in ("Blinken is slated to meet Putin face to face in Geneva before the coming weekend break",
-                     "Blinken does not meet Lavrov in Geneva on Friday"):
+                     "Blinken does not meet Lavrov in Geneva on Friday",
+                     # covers too little to hold on its words: the negation is read all the same
+                     "Blinken does not meet Lavrov in Geneva on Friday after lengthy preparatory consultations "
+                     "among respective delegations"):
         stream = CitationStream(PASSAGES, WEIGHTS, rescue=rescuer(1.0, asked))
         stream.feed(sentence + " [1].")
         stream.finish()

@@ -42,13 +42,13 @@ def server():
         yield s
 
 
-def answerer(server) -> WithFallback:
+def answerer(server, rescue: bool = False) -> WithFallback:
     client = LLMClient(server.base_url, api_key=None, model="scripted", timeout=1, max_retries=1, backoff=0.01)
-    return WithFallback(GenerativeAnswerer(client, WEIGHTS), StubExtractive())
+    return WithFallback(GenerativeAnswerer(client, WEIGHTS, rescue=rescue), StubExtractive())
 
 
-def run(server, question="Where will Blinken meet Lavrov?", passages=PASSAGES):
-    events = list(answerer(server).stream(question, passages))
+def run(server, question="Where will Blinken meet Lavrov?", passages=PASSAGES, rescue=False):
+    events = list(answerer(server, rescue).stream(question, passages))
     *deltas, final = events
     assert isinstance(final, Reply) and all(isinstance(d, str) and d for d in deltas)
     assert "".join(deltas) == final.text  # the invariant: what was shown is the answer
@@ -192,7 +192,7 @@ def test_verifier_of_the_last_answer_is_kept_for_statistics(server):
 def test_a_reworded_sentence_is_kept_when_the_model_says_its_passage_says_it(server):
     reworded = "Blinken is slated to meet Lavrov face to face in Geneva before the coming weekend break"
     server.add(reply.text(reworded + " [1].", chunk=1), reply.verdict(0.9))
-    _, answer = run(server)
+    _, answer = run(server, rescue=True)
     assert [c.quote for c in answer.citations] == ["Blinken will meet Lavrov in Geneva on Friday."]
     check = server.chat_requests[1].json  # the second call: one token, with log probabilities
     assert check["logprobs"] and check["max_tokens"] == 1 and reworded in check["messages"][-1]["content"]
@@ -200,6 +200,14 @@ def test_a_reworded_sentence_is_kept_when_the_model_says_its_passage_says_it(ser
 
 def test_an_endpoint_without_log_probabilities_leaves_the_rules_alone(server):
     reworded = "Blinken is slated to meet Lavrov face to face in Geneva before the coming weekend break"
-    server.add(reply.text(reworded + " [1].", chunk=3), reply.text("yes"))  # no logprobs in the reply
-    _, answer = run(server)
+    again = "Blinken is due to meet Lavrov in person in Geneva ahead of the upcoming weekend holiday"
+    server.add(reply.text(f"{reworded} [1]. {again} [1].", chunk=3), reply.text("yes").forever())  # no logprobs
+    _, answer = run(server, rescue=True)
     assert answer.refused and answer.citations == []
+    assert len(server.chat_requests) == 2  # the answer, one check; a failed check is not repeated
+
+
+def test_the_model_is_not_asked_about_reworded_sentences_unless_told(server):
+    server.add(reply.text("Blinken is slated to meet Lavrov face to face in Geneva before the coming weekend break [1]."))
+    _, answer = run(server)
+    assert answer.refused and len(server.chat_requests) == 1

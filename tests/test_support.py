@@ -171,8 +171,8 @@ def test_blind_faithful_count_does_not_drop():
 # reiterated", "Kyiv reckons" for "Ukraine estimates"). Run once, after the capital rule; nothing was
 # changed for it. Faithful kept 19/35: 5 covered below the threshold, 6 name what the span does not
 # (a pronoun's or a title's person, another spelling), 4 read as swapped roles, 1 as a flipped negation.
-# These tests check the rules alone; in the generative modes the model also vouches for reworded sentences
-# (rag.citations.RESCUE_PROBABILITY): with the 1.5B, 22/35 kept and the same 30/35 flips dropped.
+# These tests check the rules alone; with a model to vouch for reworded sentences (CitationStream's
+# `rescue`, rag.citations.RESCUE_PROBABILITY) and the 1.5B: 22/35 kept, the same 30/35 flips dropped.
 BLIND2 = Path(__file__).parent / "data" / "support_claims_blind2.jsonl"
 BLIND2_CLAIMS = [json.loads(line) for line in BLIND2.read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND2_FAITHFUL_KEPT = 19
