@@ -299,6 +299,9 @@ class LocalServer:
             "--n_threads_batch", str(self.n_threads),
             "--seed", "0",
             "--use_mlock", "False",  # locking ~1 GB in RAM fails or warns in containers; not needed
+            # A second request (another chat user) must wait for the first: by default the server ends
+            # the stream under way as soon as another request arrives, cutting that answer short.
+            "--interrupt_requests", "False",
             # no --chat_format: the server applies the chat template stored in the GGUF
         ]
 

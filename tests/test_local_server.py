@@ -97,6 +97,28 @@ def test_streams_a_chat_completion(server):
     assert len(deltas) >= 5 and "1" in text and "5" in text, text
 
 
+def test_a_second_request_waits_instead_of_cutting_a_stream_short(server):
+    # two chat users at once: llama-cpp-python's server ends the first stream when the second request
+    # arrives unless told not to (--interrupt_requests False)
+    long_count = [{"role": "user", "content": "Count from 1 to 100, separated by commas."}]
+    first = server.client(Settings(_env_file=None), max_tokens=150, timeout=300)
+    second = server.client(Settings(_env_file=None), max_tokens=4, timeout=300)
+    other: list[str] = []
+    try:
+        stream = first.stream(long_count)
+        deltas = [next(stream)]
+        thread = threading.Thread(target=lambda: other.append(second.complete(COUNT)))
+        thread.start()
+        deltas += list(stream)
+        thread.join()
+    finally:
+        first.close()
+        second.close()
+    text = "".join(deltas)
+    assert "40" in text and len(deltas) >= 60, text  # the whole count, not the first few numbers
+    assert other and other[0].strip()
+
+
 def test_is_reused_across_questions_and_threads(server):
     pid = server.pid
     seen: list[int | None] = []
