@@ -151,13 +151,21 @@ def test_faithful_paraphrases_keep_their_citation(half):
     assert n and n_kept / n >= LEAST_KEPT, f"kept {n_kept}/{n}; lost: {lost}"
 
 
-def test_blind_claims_are_built_from_test_evidence():
+def assert_built_from_evidence(claims: list[dict], split: str) -> None:
+    """Unique ids; each claim quotes its article exactly at [start, end), from a question of `split`,
+    and says something other than its evidence."""
     articles, _, _ = corpus()
     questions = {q["id"]: q for q in map(json.loads, QA.read_text(encoding="utf-8").splitlines())}
-    assert len({c["id"] for c in BLIND_CLAIMS}) == len(BLIND_CLAIMS) >= 80
-    for c in BLIND_CLAIMS:
-        assert questions[c["question"]]["split"] == c["split"] == "test", c["id"]
+    assert len({c["id"] for c in claims}) == len(claims)
+    for c in claims:
+        assert questions[c["question"]]["split"] == c["split"] == split, c["id"]
         assert articles[c["source"]][c["start"] : c["end"]] == c["evidence"] != c["claim"]
+        assert c["kind"] in KINDS + ("faithful",), c["id"]
+
+
+def test_blind_claims_are_built_from_test_evidence():
+    assert_built_from_evidence(BLIND_CLAIMS, "test")
+    assert len(BLIND_CLAIMS) >= 80
     assert Counter(c["kind"] for c in BLIND_CLAIMS)["faithful"] >= 30 and len(BLIND_FLIPPED) >= 30
 
 
@@ -210,12 +218,7 @@ def test_second_blind_faithful_count_does_not_drop():
 
 
 def test_second_blind_claims_are_built_from_test_evidence():
-    articles, _, _ = corpus()
-    questions = {q["id"]: q for q in map(json.loads, QA.read_text(encoding="utf-8").splitlines())}
-    assert len({c["id"] for c in BLIND2_CLAIMS}) == len(BLIND2_CLAIMS) == 70
-    for c in BLIND2_CLAIMS:
-        assert questions[c["question"]]["split"] == c["split"] == "test", c["id"]
-        assert articles[c["source"]][c["start"] : c["end"]] == c["evidence"] != c["claim"]
+    assert_built_from_evidence(BLIND2_CLAIMS, "test")
     assert Counter(c["kind"] for c in BLIND2_CLAIMS)["faithful"] == len(BLIND2_FLIPPED) == 35
 
 
@@ -228,13 +231,8 @@ FREE_CLAIMS = [json.loads(line) for line in FREE.read_text(encoding="utf-8").spl
 
 
 def test_free_claims_are_built_from_train_evidence():
-    articles, _, _ = corpus()
-    questions = {q["id"]: q for q in map(json.loads, QA.read_text(encoding="utf-8").splitlines())}
-    assert len({c["id"] for c in FREE_CLAIMS}) == len(FREE_CLAIMS) == 80
-    for c in FREE_CLAIMS:
-        assert questions[c["question"]]["split"] == c["split"] == "train", c["id"]
-        assert articles[c["source"]][c["start"] : c["end"]] == c["evidence"] != c["claim"]
-        assert c["kind"] in KINDS + ("faithful",)
+    assert_built_from_evidence(FREE_CLAIMS, "train")
+    assert len(FREE_CLAIMS) == 80
 
 
 def test_free_claims_do_no_worse_than_when_written():
