@@ -37,9 +37,9 @@ class GenerativeAnswerer:
         self.threshold = threshold
         self.mode = mode
         # Ask the model about reworded sentences (rag.citations.RESCUE_PROBABILITY). Off in the answer
-        # modes for now: the check is a second request while the answer still streams, and llama-cpp-python's
-        # server ends a stream when another request arrives (its interrupt_requests, on by default): the
-        # checks must wait for the end of the stream first.
+        # modes for now: the check is a second request while the answer still streams, which a one-slot
+        # server (rag.local_server) serves only once the whole answer is generated, so the sentence would
+        # show late: the checks must wait for the end of the stream first.
         self.rescue = rescue
         self._checks_off = False  # set by a failed check: the rest of the answer stands on the rules
         self.last: CitationStream | None = None  # the verifier of the last answer (stats, decisions)

@@ -449,10 +449,11 @@ class Claim:
             if len(word) <= 3 and word.isupper():
                 previous = word.lower()
                 continue  # US, UK, EU: written U.S., Britain, European Union just as often
-            if word[0].isupper() and (i > 0 or _stem(word.lower()) in proper):
+            stem = _stem(word.lower())
+            if word[0].isupper() and (i > 0 or stem in proper):
                 names.update(content_terms(word))
-                if _stem(word.lower()) in _CAPITALS and previous not in _PLACE_WORDS:
-                    for_country.add(_stem(word.lower()))
+                if stem in _CAPITALS and previous not in _PLACE_WORDS:
+                    for_country.add(stem)
             previous = word.lower()
         return cls(content_terms(sentence), frozenset(names), Reading.of(sentence), frozenset(for_country))
 
