@@ -95,6 +95,7 @@ _MARKER = re.compile(
 )
 _MARKER_CHARS = re.compile(r"[\w\s,;&\-–]*")
 _MARKER_WORDS = ("passage", "passages", "source", "sources", "ref", "refs", "and")
+_PRONOUN = re.compile(r"^\W*(?:he|she)\b|\b(?:he|she) (?:said|added|stressed|insisted|warned)\W*$", re.IGNORECASE)
 _MAX_MARKER = 40  # a "[" followed by more than this is text, not a marker
 _MAX_RANGE = 10
 
@@ -343,7 +344,8 @@ class CitationStream:
         # each must cover enough of the sentence, all of them together must name every key term.
         strong = [support for _, support in checked if self._strong(support, sentence)]
         together = claim.lacks(frozenset().union(*(s.span.tokens for s in strong)),
-                               frozenset().union(*(s.span.reading.numbers for s in strong)))
+                               frozenset().union(*(s.span.reading.numbers for s in strong)),
+                               any(s.span.reading.negates for s in strong))
         for m, support in checked:
             if self._strong(support, sentence) and not together:
                 number = self._cite(support.span)
@@ -415,12 +417,17 @@ class CitationStream:
         if spans is None:
             p = self.passages[index]
             singles = passage_sentences(p)
+            texts = [p.text[s - p.start : e - p.start] for s, e in singles]
+            # "He reiterated that ...": the pronoun names whom the sentence before names first
+            meant = [Reading.of(texts[i - 1]).subject(self._names()) if i and _PRONOUN.search(text) else frozenset()
+                     for i, text in enumerate(texts)]
             spans = []
             for size in range(1, WINDOW + 1):
                 for i in range(len(singles) - size + 1):
                     s, e = singles[i][0], singles[i + size - 1][1]
                     quote = p.text[s - p.start : e - p.start]
-                    spans.append(_Candidate(p.source, s, e, quote, frozenset(tokens(quote)), Reading.of(quote)))
+                    spans.append(_Candidate(p.source, s, e, quote, frozenset(tokens(quote)) | meant[i],
+                                            Reading.of(quote)))
             self._spans[index] = spans
         return spans
 
@@ -446,7 +453,7 @@ class CitationStream:
         for index in indices:
             for span in self._candidates(index):
                 coverage = self.weights.coverage(claim.terms, span.tokens)
-                missing = claim.lacks(span.tokens, span.reading.numbers)
+                missing = claim.lacks(span.tokens, span.reading.numbers, span.reading.negates)
                 enough = coverage >= self.threshold
                 # a span the model may vouch for (`rescue`) is read for contradictions too
                 read = enough or (self.rescue is not None and coverage >= RESCUE_FLOOR)

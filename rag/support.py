@@ -46,7 +46,17 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   there by Joly." does support "Joly preceded Blinken in Kiev");
 - places (`_moved_places`): "Zelensky in Berlin" (two names joined by in/at/on/near) needs both in
   one part of a span sentence that has both (parts end at ; : ", and" and subordinate clauses).
-Antonyms ("accepted" / "rejected", "hopes" / "expects") are out of reach of these rules.
+- opposites (`_opposed`): a word the claim asserts whose opposite the span asserts, or denies with
+  its verb: a short antonym list (`_ANTONYMS`: "accepted" / "rejected", "confirmed" / "denied by",
+  "severe" / "mild") and negating prefixes ("acceptable" / "unacceptable"); "non-negotiable" reads
+  as a negation of its next word;
+- a claim that negates needs a span that negates (`Claim.lacks`): otherwise "..., threats Moscow did
+  not downplay" holds on a span covering the rest of it.
+Synonyms ("hopes" / "expects", "give" / "provide") are out of reach of these rules.
+Names also match: a long name one letter apart ("Zelensky" / "Zelenskiy"), a capital or "the United
+States" for its country in roles too ("Minsk announced" / "announced by Belarus"), and, in a span that
+opens with "He"/"She" (or ends "..., he said"), the person the sentence before names first
+(rag.citations). A country, adjective or capital is a name even as a sentence's first word.
 
 Why the contradiction rules: coverage and names pass a sentence that flips its fact with the same
 words ("Sergei Lavrov said he expected a breakthrough [1]" kept a citation to "... he does not expect
@@ -96,7 +106,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rag.spans import sentence_spans
-from rag.terms import STOPWORDS, WORD, content_terms, fold_demonyms, stemmer
+from rag.terms import STOPWORDS, WORD, content_terms, fold_demonyms, is_nationality, stemmer
 
 
 _SOURCE_MENTION = re.compile(r"\(?\bsources?\s*:\s*[\w.#/-]+\)?", re.IGNORECASE)
@@ -115,7 +125,8 @@ _NUMBER_WORDS = dict(
     twenty=20, thirty=30, forty=40, fifty=50, hundred=100, thousand=1000, million=10**6, billion=10**9,
     trillion=10**12, tens=10, dozen=12, dozens=12, hundreds=100, thousands=1000, millions=10**6, billions=10**9,
 )  # "one" is left out: far more often a pronoun ("the main ones") than a count
-_NEGATIONS = frozenset("not no never nor neither none nothing nobody nowhere without cannot".split())
+# "non" stands alone after the tokenizer splits "non-negotiable"
+_NEGATIONS = frozenset("not no never nor neither none nothing nobody nowhere without cannot non".split())
 _NEGATION_REACH = 3  # a negation governs this many content words after it ("not overcome sharp disagreements")
 _NEGATED_SHARED = 2  # this many terms negated on one side, asserted on the other, flip the sentence
 _DENIALS = frozenset({"deni", "refus", "fail", "reject"})  # stems: deny/denied, refuse, fail, reject
@@ -132,18 +143,35 @@ _NOT_NAMES = (STOPWORDS | _CLAUSE_WORDS | _CONJUNCTIONS | _ADVERBS | _NEGATIONS
 _BE = frozenset("is are was were be been being".split())
 _AUXILIARIES = _BE | frozenset("has have had will would can could may might must shall should did does do".split())
 _DETERMINERS = frozenset("the a an its his her their our my your this that these those of".split())
-_PASSIVE_REACH = 5  # "was preceded there on Tuesday by": "by" at most this many words after the verb
+_PASSIVE_REACH = 8  # "was assured of support against the Russian threat by": "by" at most this many words after
 # Stems of verbs whose two sides can swap: "X met Y" is "Y met X".
 _SYMMETRIC = frozenset({"meet", "met", "talk", "speak", "spoke", "negoti", "discuss", "shook", "shake"})
 # Names a span may write another way: "American" where it says "US", NATO's French acronym.
-_ALIASES = {"us": ("america",), "usa": ("america",), "nato": ("otan",), "otan": ("nato",)}
+_ALIASES = {"us": ("america",), "usa": ("america",), "nato": ("otan",), "otan": ("nato",), "kyiv": ("kiev",),
+            "kiev": ("kyiv",)}
 # A capital that stands for its country's government ("Washington suspects", "Moscow's demands"), as
 # country stems after fold_demonyms. A span's capital counts for its country always; a claim's capital
 # counts as its country only where it is no place ("talks in Moscow" is not "talks in Russia").
 _CAPITALS = {_stem(capital): _stem(country) for capital, country in (pair.split(":") for pair in """
     washington:america moscow:russia kiev:ukraine kyiv:ukraine london:britain paris:france berlin:germany
     minsk:belarus beijing:china ottawa:canada warsaw:poland""".split())}
-_PLACE_WORDS = _PLACE_PREPOSITIONS | frozenset("to from into via through toward towards across visit visited".split())
+# "from" is left out: "replies from Washington" are the government's
+_PLACE_WORDS = _PLACE_PREPOSITIONS | frozenset("to into via through toward towards across visit visited".split())
+# Words that say the opposite of each other ("accepted" / "rejected"), as stems: a sentence asserting one
+# where its span asserts the other is flipped. A short list of what news about talks and conflicts says
+# (WordNet's antonyms would be a system package, Debian's wordnet-base, for a handful of words this list
+# has). A prefix flips too (`_NEGATING_PREFIXES`: "unacceptable").
+_ANTONYMS = frozenset(frozenset(_stem(w) for w in pair.split("/")) for pair in """
+    accept/reject confirm/deny admit/deny acknowledge/reject acknowledge/deny approve/reject agree/refuse
+    increase/decrease rise/fall raise/lower
+    strengthen/weaken strong/weak severe/mild harsh/mild alarmist/reassuring optimistic/pessimistic
+    success/failure succeed/fail win/lose victory/defeat expand/shrink allow/forbid allow/prohibit
+    permit/forbid include/exclude support/oppose escalate/deescalate withdraw/deploy advance/retreat
+    early/late high/low large/small long/short positive/negative
+    friendly/hostile unity/division praise/criticize lift/impose resume/suspend join/leave
+    gain/loss buy/sell export/import possible/impossible likely/unlikely easy/difficult hard/easy
+    true/false guilty/innocent welcome/condemn calm/tense ease/heighten imminent/distant""".split())
+_NEGATING_PREFIXES = ("un", "non", "dis", "in", "im", "il", "ir")
 _DATES = frozenset(
     _stem(w) for w in """monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december""".split()
@@ -228,6 +256,12 @@ class Reading:
     asserted: frozenset[str]  # content terms no negation governs (names are neither)
     capitals: frozenset[str]  # stems of capitalised words that do not start a sentence
     negated_names: frozenset[str] = frozenset()  # names after a negation that governs no other word
+    denials: frozenset[str] = frozenset()  # the denying verbs that stand as negations ("rejected", "denied")
+
+    @property
+    def negates(self) -> bool:
+        """Does the text hold a negation ("not", "denied", "non-"; "did not reject" is none)?"""
+        return any(w.negation for w in self.words)
 
     @property
     def named(self) -> frozenset[str]:
@@ -276,6 +310,7 @@ class Reading:
                     negation = True  # "no longer expected": the cue is two words long
                 words.append(_Word(token, stem, sentence, clause, part, first, negation, possessive))
                 first = comma = False
+        undenied: set[int] = set()  # "did not reject": asserts neither the denial nor its opposite
         for i, word in enumerate(words):  # "did not reject", "never denied": a negated denial asserts
             if word.stem in _DENIALS:
                 cue = next((k for k in range(i - 1, max(i - 3, -1), -1) if words[k].negation
@@ -283,6 +318,7 @@ class Reading:
                 if cue is not None:
                     words[cue] = replace(words[cue], negation=False)
                     words[i] = replace(words[i], negation=False)
+                    undenied.add(i)
         denied: set[int] = set()
         negated: set[int] = set()
         negated_names: set[int] = set()
@@ -296,7 +332,7 @@ class Reading:
                 # sentence is denied, past any clause between
                 scope = [j for j in range(i) if words[j].sentence == word.sentence and not words[j].capital]
             governed = [j for j in scope if words[j].polar and not words[j].text.lower().endswith("ly")
-                        and (subject or words[j].clause == word.clause)][:_NEGATION_REACH]
+                        and (subject or words[j].clause == word.clause)][:1 if word.stem == "non" else _NEGATION_REACH]
             negated.update(governed)
             denied.update(governed[:1])
             if not governed:  # "had not been in Kiev and Berlin": what it denies are the names
@@ -308,9 +344,10 @@ class Reading:
             frozenset(dates),
             frozenset(words[i].stem for i in denied),
             frozenset(words[i].stem for i in negated),
-            frozenset(w.stem for i, w in enumerate(words) if w.polar and i not in negated),
+            frozenset(w.stem for i, w in enumerate(words) if w.polar and i not in negated and i not in undenied),
             frozenset(w.stem for w in words if w.capital and not w.initial),
             frozenset(words[i].stem for i in negated_names),
+            frozenset(w.stem for w in words if w.negation and w.stem in _DENIALS),
         )
 
     def names(self, known: frozenset[str]) -> list[bool]:
@@ -318,7 +355,7 @@ class Reading:
         written Washington, United States); a sentence's first word only if `known` as a name."""
         return [
             w.capital and w.content and w.stem not in _DATES and not (len(w.text) <= 3 and w.text.isupper())
-            and (not w.initial or w.stem in known)
+            and (not w.initial or w.stem in known or _place_name(w.stem))
             for w in self.words
         ]
 
@@ -328,8 +365,8 @@ class Reading:
         words = self.words
         if words[i].text.lower().endswith("ed") and i + 1 < len(words) and words[i + 1].text.lower() == "by":
             return i + 1
-        if not any(w.text.lower() in _BE for w in self.words[max(0, i - 2) : i]):
-            return None
+        if words[i].text.lower().endswith("ing") or not any(w.text.lower() in _BE for w in words[max(0, i - 2) : i]):
+            return None  # "was preparing" is no passive
         return next((j for j in range(i + 1, min(i + 1 + _PASSIVE_REACH, len(self.words)))
                      if self.words[j].clause == self.words[i].clause and self.words[j].text.lower() == "by"), None)
 
@@ -345,7 +382,8 @@ class Reading:
             return False
         if any(w.text.lower() in _AUXILIARIES for w in words[max(0, i - 2) : i]):
             return True
-        return text.endswith("ed") or (text.endswith("s") and names[i - 1])
+        # "European allies", "Russian demands": after a nationality's adjective, a noun
+        return text.endswith("ed") or (text.endswith("s") and names[i - 1] and not _adjective(before.stem))
 
     def phrases(self, names: list[bool], inside: list[bool]) -> list[tuple[int, int, set[str]]]:
         """Runs of name words among the words `inside`, "of" allowed within ("Secretary of State
@@ -354,10 +392,12 @@ class Reading:
         while j < len(words):
             k = j
             if names[j] and inside[j]:
-                while k + 1 < len(words) and inside[k + 1] and (
+                while k + 1 < len(words) and inside[k + 1] and not words[k].possessive and (
                         names[k + 1] or (words[k + 1].text == "of" and k + 2 < len(words) and names[k + 2])):
                     k += 1
-                found.append((j, k, {words[x].stem for x in range(j, k + 1) if names[x]}))
+                stems = {words[x].stem for x in range(j, k + 1) if names[x]}
+                # "Russian Foreign Minister Sergei Lavrov" is Lavrov, not Russia (which Moscow is)
+                found.append((j, k, {t for t in stems if not _adjective(t)} or stems))
             j = k + 1
         return found
 
@@ -380,10 +420,27 @@ class Reading:
         opening = self.opening(names, clause)
         return before, after, opening[2] if opening and opening[1] < i else set()
 
+    def subject(self, known: frozenset[str]) -> frozenset[str]:
+        """The stems of the first person or body the text names (not a place after "in", not an
+        adjective alone): whom a following "He reiterated ..." means.
+
+        >>> sorted(Reading.of("Yesterday, Russian Foreign Minister Sergei Lavrov rejected it.").subject(frozenset()))
+        ['foreign', 'lavrov', 'minist', 'sergei']
+        """
+        names = self.names(known)
+        for a, b, stems in self.phrases(names, [True] * len(self.words)):
+            if not all(map(_adjective, stems)) and not (a and self.words[a - 1].text in _PLACE_PREPOSITIONS):
+                return frozenset(stems)
+        return frozenset()
+
     def opening(self, names: list[bool], clause: int) -> tuple[int, int, set[str]] | None:
         """The name phrase that opens a clause (only stop words before it), if any."""
         phrases = self.phrases(names, [w.clause == clause for w in self.words])
         if phrases and not any(w.lexical for w in self.words[: phrases[0][0]] if w.clause == clause):
+            owner, following = phrases[0], phrases[1:2]
+            if self.words[owner[1]].possessive and following and not any(  # "Blinken's counterpart Joly"
+                    self.verb(k, names) for k in range(owner[1] + 1, following[0][0])):
+                return following[0]
             return phrases[0]
         return None
 
@@ -450,23 +507,22 @@ class Claim:
                 previous = word.lower()
                 continue  # US, UK, EU: written U.S., Britain, European Union just as often
             stem = _stem(word.lower())
-            if word[0].isupper() and (i > 0 or stem in proper):
+            if word[0].isupper() and (i > 0 or stem in proper or _place_name(stem)):
                 names.update(content_terms(word))
                 if stem in _CAPITALS and previous not in _PLACE_WORDS:
                     for_country.add(stem)
             previous = word.lower()
         return cls(content_terms(sentence), frozenset(names), Reading.of(sentence), frozenset(for_country))
 
-    def lacks(self, tokens: frozenset[str], numbers: frozenset[str]) -> frozenset[str]:
+    def lacks(self, tokens: frozenset[str], numbers: frozenset[str], negates: bool = True) -> frozenset[str]:
         """The names and numbers of the claim that a span with these tokens and numbers lacks. A name
         is also found when it starts with a token of the span of 4 letters or more: "Ukrainian" in
         "Ukraine" (stems ukrainian, ukrain), "Russian" in "Russia"; not the other way round ("Geneva,
-        Russia" is not found in "Russian Foreign Minister")."""
-        folded = set(fold_demonyms(list(tokens)))  # "Russia's" in "Russian", "Canada" in "Canadian"
-        folded |= {_CAPITALS[t] for t in folded if t in _CAPITALS}  # "Moscow's demands": Russia's
-        folded |= {alias for t in folded for alias in _ALIASES.get(t, ())}
+        Russia" is not found in "Russian Foreign Minister"). A claim that negates needs a span that
+        `negates` too: "threats that Moscow did not downplay" is not said by a sentence without them."""
+        folded = _equivalents(tokens)  # "Russia's" in "Russian", "Moscow's demands": Russia's
         missing = {n for n in self.names if n not in tokens and fold_demonyms([n])[0] not in folded and not any(
-            len(t) >= 4 and n.startswith(t) for t in tokens if t[:1] == n[:1])
+            (len(t) >= 4 and n.startswith(t)) or _spelled_alike(n, t) for t in tokens if t[:1] == n[:1])
             and not (n in self.for_country and _CAPITALS[n] in folded)}
         # Names alone support nothing: "The capital of Germany is Berlin" against "Blinken will travel
         # to Berlin ... the foreign ministers of Germany" shares both names and no word of what it
@@ -474,6 +530,8 @@ class Claim:
         words = set(self.terms) - self.names
         if words and not words & tokens and not any(any(w.startswith(t) for t in tokens if len(t) >= 4) for w in words):
             missing.add("(" + " ".join(sorted(words)) + ")")
+        if self.reading.negates and not negates:
+            missing.add("(a negation)")
         return frozenset(missing) | (self.reading.numbers - numbers)
 
     def contradicted_by(self, span: Reading, known: frozenset[str] = frozenset()) -> str:
@@ -499,9 +557,28 @@ class Claim:
                     flipped = no & yes
         if flipped:
             return "negation flipped: " + ", ".join(sorted(flipped))
+        opposed = _opposed((claim_yes - span.asserted) | claim.denials, (span_yes - claim.asserted) | span.denials)
+        if opposed:
+            return "says the opposite: " + " / ".join(opposed)
         known = known | claim.capitals | span.capitals
         return (_swapped_roles(claim, span, known) or _lent_names(claim, span, known)
                 or _moved_places(claim, span, known) or _lent_dates(claim, span))
+
+
+def _opposed(mine: set[str], theirs: set[str]) -> tuple[str, str] | None:
+    """A word asserted on one side only and its opposite asserted on the other only: an antonym
+    (`_ANTONYMS`) or the same word under a negating prefix ("acceptable" / "unacceptable").
+
+    >>> _opposed({"accept", "offer"}, {"reject", "offer"}), _opposed({"negoti"}, {"nonnegoti"})
+    (('accept', 'reject'), ('negoti', 'nonnegoti'))
+    """
+    for a in sorted(mine):
+        for b in sorted(theirs):
+            if frozenset((a, b)) in _ANTONYMS or any(
+                    len(short) >= 5 and long == prefix + short for prefix in _NEGATING_PREFIXES
+                    for short, long in ((a, b), (b, a))):
+                return a, b
+    return None
 
 
 def _swapped_roles(claim: Reading, span: Reading, known: frozenset[str]) -> str:
@@ -599,8 +676,49 @@ def _lent_dates(claim: Reading, span: Reading) -> str:
 
 
 def _overlaps(phrase: set[str], names: set[str]) -> bool:
-    """Does a name of `phrase` match one of `names` (equal, or one starts the other, 4 letters or more)?"""
-    return any(_same_name(n, m) for n in phrase for m in names)
+    """Does a name of `phrase` match one of `names` (equal, or one starts the other, 4 letters or more),
+    countries standing for their capitals and adjectives (`_equivalents`: "Minsk announced" is
+    "Belarus announced")?"""
+    return any(_same_name(n, m) for n in _equivalents(phrase) for m in _equivalents(names))
+
+
+def _equivalents(stems) -> set[str]:
+    """Stems and what they also stand for: a nationality's or a capital's country ("russian",
+    "moscow": "russia"), an alias (`_ALIASES`), and "United States" (unit, state) for america.
+
+    >>> sorted(_equivalents({"moscow", "unit", "state"}))
+    ['america', 'moscow', 'russia', 'state', 'unit']
+    """
+    found = set(stems) | set(fold_demonyms(list(stems)))
+    found |= {_CAPITALS[t] for t in found if t in _CAPITALS}
+    found |= {alias for t in found for alias in _ALIASES.get(t, ())}
+    if {"unit", "state"} <= found:
+        found.add("america")
+    return found
+
+
+def _place_name(stem: str) -> bool:
+    """A country, its adjective or a capital: a name even as a sentence's first word ("Moscow has
+    accused ..."), whether or not the passages write it."""
+    return stem in _CAPITALS or is_nationality(stem)
+
+
+def _adjective(stem: str) -> bool:
+    """A nationality's adjective ("russian", "european"), not the country's name."""
+    return fold_demonyms([stem])[0] != stem
+
+
+def _spelled_alike(a: str, b: str) -> bool:
+    """Two long names one letter apart, as transliterations differ: "Zelensky" / "Zelenskiy". Short
+    ones never ("Iran" / "Iraq").
+
+    >>> _spelled_alike("zelenski", "zelenskiy"), _spelled_alike("iran", "iraq"), _spelled_alike("lavrov", "blinken")
+    (True, False, False)
+    """
+    if min(len(a), len(b)) < 7 or abs(len(a) - len(b)) > 1 or a == b:
+        return a == b
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return a[i + 1:] == b[i + 1:] or a[i + 1:] == b[i:] or a[i:] == b[i + 1:]
 
 
 def _same_name(a: str, b: str) -> bool:

@@ -294,6 +294,16 @@ def verdict(article: str, sentence: str) -> tuple[bool, str]:
 ROLES = "The United States has accused Russia of sending saboteurs to eastern Ukraine."
 TWO_MEN = "Lavrov said he does not expect a breakthrough in Geneva. Blinken promised a severe response."
 ITINERARY = "Blinken will meet Zelensky on Wednesday (19) in Kiev, and on Thursday (20) the Germans in Berlin."
+DEMANDS = ("Moscow has stressed that its demands are non-negotiable and the United States regards the main ones "
+           "as unacceptable.")
+DENIED = "The US suspects that Moscow intends to invade Ukraine, an intention denied by Russia."
+PROMISE = ("Blinken promised Moscow a severe response in the event of an invasion. Lavrov left. "
+           "Blinken said Moscow downplayed these threats.")
+LAVROV = "Russian Foreign Minister Sergei Lavrov rejected US accusations that Moscow was preparing a pretext."
+STOLTENBERG = "NATO Secretary General Jens Stoltenberg assured Zelensky of his support against the Russian threat."
+ZELENSKIY = "Blinken will meet with Zelenskiy and Ukrainian Foreign Minister Dmytro Kuleba in Kiev."
+REITERATED = ("Blinken met Kuleba. Yesterday, Russian Foreign Minister Sergei Lavrov rejected the accusations. He "
+              "reiterated that Russia expects a written response from the US and NATO this week.")
 
 
 @pytest.mark.parametrize(
@@ -322,6 +332,35 @@ ITINERARY = "Blinken will meet Zelensky on Wednesday (19) in Kiev, and on Thursd
         (ITINERARY, "Blinken will meet Zelensky in Kiev", True, ""),
         # a name is found in its adjective, not the other way round
         (ARTICLES["b.txt"], "Ukrainian estimates put Russian troops on the border at about 100,000", True, ""),
+        # the opposite word, or the same word under a negating prefix or a denial
+        (DEMANDS, "Moscow has stressed that its demands are negotiable", False, "negation flipped: negoti"),
+        (DEMANDS, "The United States regards the main demands as acceptable", False,
+         "says the opposite: accept / unaccept"),
+        (DENIED, "Russia confirmed that it intends to invade Ukraine", False, "says the opposite: confirm / deni"),
+        (DENIED, "Russia denies that it intends to invade Ukraine", True, ""),
+        (PROMISE, "Blinken promised a mild response in the event of an invasion", False,
+         "says the opposite: mild / sever"),
+        # a sentence that negates needs a span that negates: the unsaid clause is not left uncovered
+        (PROMISE, "Blinken promised a severe response in the event of an invasion, which Moscow did not downplay",
+         False, "does not mention (a negation)"),
+        # a capital or "the United States" acts for its country, in roles too; an adjective is no actor
+        (ROLES, "Washington has accused Moscow of sending saboteurs to eastern Ukraine", True, ""),
+        (ROLES, "Moscow has accused Washington of sending saboteurs to eastern Ukraine", False,
+         "roles differ: moscow / accused / washington"),
+        (LAVROV, "US accusations that Moscow was preparing a pretext were rejected by Lavrov", True, ""),
+        (LAVROV, "Moscow rejected accusations that Lavrov was preparing a pretext", False,
+         "roles differ: moscow / rejected / "),
+        # a passive voice with a long phrase before "by"; "was preparing" is no passive
+        (STOLTENBERG, "Zelensky was assured of support against the Russian threat by NATO chief Jens Stoltenberg",
+         True, ""),
+        (STOLTENBERG, "Stoltenberg was assured of support against the Russian threat by Zelensky", False,
+         "roles differ: zelenski / assured / stoltenberg"),
+        # transliterations one letter apart are one name; "He" is the person the sentence before names
+        (ZELENSKIY, "Blinken will meet Zelensky and Kuleba in Kiev", True, ""),
+        (ZELENSKIY, "Blinken will meet Zelensky and Kuleba in Kyiv", True, ""),
+        (REITERATED, "Lavrov reiterated that Russia expects a written response from NATO this week", True, ""),
+        (REITERATED, "Blinken reiterated that Russia expects a written response from NATO this week", False,
+         "does not mention blinken"),
     ],
 )
 def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reason):

@@ -16,8 +16,9 @@ run once. What that run found wrong was then fixed (all nine flips, seven of nin
 the test claims are design data now too. tests/data/support_claims_blind.jsonl holds claims nobody
 designed on: written from test-question evidence by someone who had not read the rules, after the
 fixes, and run once; what it found wrong is pinned as strict xfails (BLIND_MISSED, BLIND_FAITHFUL_KEPT).
-Its faithful losses then led to one rule (capitals), so tests/data/support_claims_blind2.jsonl is the
-blind set now (BLIND2_*), written the same way with freer paraphrases.
+Its faithful losses then led to one rule (capitals); tests/data/support_claims_blind2.jsonl (BLIND2_*),
+written the same way with freer paraphrases, was run once and then designed on (a third round of rules),
+and tests/data/support_claims_blind3.jsonl (BLIND3_*) was run once after that round: the held-out numbers.
 
 Every claim is cited as "[1]" against the passages a retrieval could return for it: passage 1 is the
 chunk of the article (rag.chunking, default chunk size) that holds the evidence, passages 2.. are
@@ -51,11 +52,9 @@ LEAST_KEPT = 0.9  # share of faithful paraphrases that must keep their citation
 
 BLIND = Path(__file__).parent / "data" / "support_claims_blind.jsonl"
 BLIND_CLAIMS = [json.loads(line) for line in BLIND.read_text(encoding="utf-8").splitlines() if line.strip()]
-# Flips the rules let through on the blind claims (run once; 37 of 42 dropped; before the fixes 36).
+# Flips the rules let through on the blind claims (run once; 37 of 42 dropped; before the fixes 36; since the
+# rules of the third round, 39):
 BLIND_MISSED = {
-    "blind-negation-05": "'non-negotiable' / 'negotiable': a negating prefix is no negation word",
-    "blind-name-10": "'Paris announced' where the span says 'London announced': a name missing from the "
-                     "sentence is found in the window's other sentence",
     "blind-actor-03": "'He preceded Joly' / 'He was preceded by Joly': a pronoun actor is no name, so no roles",
     "blind-actor-07": "'the Americans threatened' / Ryabkov suggested ...: the claim's names are all in the span "
                       "now that American matches US (before, the missing name dropped it by accident)",
@@ -64,11 +63,9 @@ BLIND_MISSED = {
 }
 # The blind faithful paraphrases kept: 40/45 when run once (before the fixes 36/45). Two of the five losses
 # ("Washington" where the span says "the United States", "Russian demands" against "Moscow's demands") led
-# to the capital rule of rag.support (_CAPITALS): 42/45 since, so these are design data now. Still lost:
-# "Moscow expects a response from the US and NATO" read as NATO acted upon where the span's clause
-# differs, "said a Russian attack was imminent" read as a role swap, and a sentence covered below the
-# threshold.
-BLIND_FAITHFUL_KEPT = 42
+# to the capital rule of rag.support (_CAPITALS): 42/45 since, so these are design data now; 44/45 after the
+# third round. Still lost: a sentence covered below the threshold.
+BLIND_FAITHFUL_KEPT = 44
 
 
 @lru_cache(maxsize=1)
@@ -183,12 +180,9 @@ def test_blind_faithful_count_does_not_drop():
 # `rescue`, rag.citations.RESCUE_PROBABILITY) and the 1.5B: 22/35 kept, the same 30/35 flips dropped.
 BLIND2 = Path(__file__).parent / "data" / "support_claims_blind2.jsonl"
 BLIND2_CLAIMS = [json.loads(line) for line in BLIND2.read_text(encoding="utf-8").splitlines() if line.strip()]
-BLIND2_FAITHFUL_KEPT = 19
-# Flips it let through (30 of 35 dropped):
+BLIND2_FAITHFUL_KEPT = 23  # 19 when run once; the third round of rules was designed on its losses
+# Flips it let through (30 of 35 dropped when run once; 32 since the third round):
 BLIND2_MISSED = {
-    "blind2-negation-04": "'threats that Moscow did not downplay' / 'Moscow downplayed these': a negation in "
-                          "the claim's last clause where the span's is another sentence",
-    "blind2-negation-06": "'negotiable' / 'non-negotiable': a negating prefix is no negation word",
     "blind2-negation-07": "'not every option is on the table' / 'no option is excluded': two negations, "
                           "read lexically",
     "blind2-actor-05": "'Kuleba, who met the Secretary ..., indicated' / 'The Secretary, who met ... Kuleba, "
@@ -222,6 +216,54 @@ def test_second_blind_claims_are_built_from_test_evidence():
     assert Counter(c["kind"] for c in BLIND2_CLAIMS)["faithful"] == len(BLIND2_FLIPPED) == 35
 
 
+# A third blind set (tests/data/support_claims_blind3.jsonl): 40 faithful and 40 flipped claims (10 of each
+# kind) from test-question evidence, written like the second by someone who had read neither the rules nor
+# the other claims, and run once after the third round of rules (capitals and "the United States" in
+# roles, opposites, negating prefixes, a negation needing a negation, "He" for the name before, spellings):
+# faithful kept 29/40 (25 with the rules before the round), flips dropped 32/40 (31 before).
+BLIND3 = Path(__file__).parent / "data" / "support_claims_blind3.jsonl"
+BLIND3_CLAIMS = [json.loads(line) for line in BLIND3.read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND3_FAITHFUL_KEPT = 29
+BLIND3_MISSED = {
+    "blind3-negation-04": "'avoided shaking hands' / 'shook hands': a verb that negates is no negation word",
+    "blind3-negation-09": "'doubted that' / 'hoped that': an opposite the list lacks",
+    "blind3-negation-10": "'rarely complains' / 'often laments': an adverb's opposite, and a synonym",
+    "blind3-name-04": "'the Council of Europe in Vienna' / 'the Organization for Security and Cooperation in "
+                      "Europe in Vienna': a name swapped for one that shares its words",
+    "blind3-actor-06": "'Western countries are demanding that the Kremlin' / 'the Kremlin demands ... that "
+                       "Westerners': a lower-case actor",
+    "blind3-actor-07": "'Seated across from Blinken, Lavrov promised' / 'Seated across from Lavrov, ... Blinken "
+                       "promised': the actor after an opening phrase with the other name",
+    "blind3-actor-08": "'a permanent Belarusian military presence in Russia' / 'a permanent Russian military in the "
+                       "former Soviet republic': roles of two places in a noun phrase",
+    "blind3-actor-10": "'Blinken set the tone' / 'Lavrov set the tone': 'set' does not look like a verb",
+}
+BLIND3_FLIPPED = [c for c in BLIND3_CLAIMS if c["kind"] in KINDS]
+
+
+@pytest.mark.parametrize("claim", [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=BLIND3_MISSED[c["id"]])) if c["id"] in BLIND3_MISSED
+    else c for c in BLIND3_FLIPPED], ids=[c["id"] for c in BLIND3_FLIPPED])
+def test_third_blind_flip_keeps_no_citation(claim):
+    assert cite(claim).citations == [], claim["claim"]
+
+
+@pytest.mark.xfail(strict=True, reason=f"{BLIND3_FAITHFUL_KEPT}/40 kept: reworded below the coverage threshold")
+def test_third_blind_faithful_paraphrases_keep_their_citation():
+    claims = [c for c in BLIND3_CLAIMS if c["kind"] == "faithful"]
+    lost = [c["claim"] for c in claims if not kept(c)]
+    assert (len(claims) - len(lost)) / len(claims) >= LEAST_KEPT, lost
+
+
+def test_third_blind_faithful_count_does_not_drop():
+    assert sum(kept(c) for c in BLIND3_CLAIMS if c["kind"] == "faithful") >= BLIND3_FAITHFUL_KEPT
+
+
+def test_third_blind_claims_are_built_from_test_evidence():
+    assert_built_from_evidence(BLIND3_CLAIMS, "test")
+    assert Counter(c["kind"] for c in BLIND3_CLAIMS) == {"faithful": 40, **{kind: 10 for kind in KINDS}}
+
+
 # Design data for the next rules (tests/data/support_claims_free.jsonl): 40 faithful and 40 flipped claims
 # from TRAIN-question evidence, written like the second blind set (freer paraphrases; some flips reworded
 # as freely), by someone who had read neither the rules nor the other claims. As the rules stood when it
@@ -238,5 +280,5 @@ def test_free_claims_are_built_from_train_evidence():
 def test_free_claims_do_no_worse_than_when_written():
     faithful = [c for c in FREE_CLAIMS if c["kind"] == "faithful"]
     flipped = [c for c in FREE_CLAIMS if c["kind"] in KINDS]
-    assert sum(kept(c) for c in faithful) >= 15
-    assert sum(cite(c).citations == [] for c in flipped) >= 33
+    assert sum(kept(c) for c in faithful) >= 19  # 15 when written, 19 since the third round of rules
+    assert sum(cite(c).citations == [] for c in flipped) >= 37  # 33 when written
