@@ -10,6 +10,8 @@ presents unsupported model text as the answer:
 - a sentence no passage supports does not go out at all: it is listed in `unsupported` (a page may
   show it, marked and collapsed, never as the answer); a sentence saying the articles do not answer
   goes out as written, uncited;
+- a sentence only the model can vouch for (`rescue`, below) waits for `finish`, and every sentence
+  after it with it: the model is asked once its own answer has streamed;
 - the concatenation of everything `feed` and `finish` return is the final answer text, exactly. So
   an answer streams sentence by sentence, and a reply with no supported sentence shows nothing: the
   answerer (rag.generative) then answers with the refusal text.
@@ -145,6 +147,10 @@ def could_be_marker(text: str) -> bool:
     return True
 
 
+class _AskLater(Exception):
+    """A verdict needs the model, which is asked once its answer has streamed (`CitationStream.finish`)."""
+
+
 @dataclass(frozen=True)
 class Decision:
     """What happened to one model marker (or to one unmarked sentence: marker None)."""
@@ -201,7 +207,11 @@ class CitationStream:
         self._proper_names: frozenset[str] | None = None
         self._out: list[str] = []
         self._sentence = ""  # the current sentence as received
-        self._pending = ""  # the current sentence as it will be emitted if it holds (with its separator)
+        self._pending = ""  # the current sentence as it will be emitted if it holds
+        self._separator = ""  # the white space before it, emitted with it when something went out before
+        self._said = False  # some text went out
+        self._waiting: list[tuple[str, list[int], str, str]] = []  # sentences waiting for the model (finish)
+        self._streaming = True  # until finish(): the model is not asked while its answer streams
         self._markers: list[int] = []  # the model's markers in the current sentence
         self._after_marker = False  # a marker came after the last text character
         self._ws = ""  # held white space
@@ -235,6 +245,9 @@ class CitationStream:
         self._release_held(out)
         if self._sentence or self._markers:
             out.append(self._close())
+        self._streaming = False
+        out.extend(self._render(*waiting) for waiting in self._waiting)  # now the model may be asked
+        self._waiting = []
         self._ws = ""  # trailing white space is not part of the answer
         self._finished = True
         return self._emit(out)
@@ -285,9 +298,9 @@ class CitationStream:
             self._ws = self._gap = ""
             self._sentence = ch
             # The separator goes out with the sentence, and only after something else went out.
-            self._pending = (separator if (self._out or "".join(out)) else "") + ch
+            self._separator, self._pending = separator, ch
             return
-        emitted_before = bool(self._out or "".join(out))
+        emitted_before = self._said
         piece = (self._ws if (self._sentence or emitted_before) else "") + ch
         self._ws, self._gap, self._after_marker = "", "", False
         self._sentence += piece if self._sentence else piece.lstrip()
@@ -301,14 +314,31 @@ class CitationStream:
 
     # --- verification -------------------------------------------------------------------------
     def _close(self) -> str:
-        """Verify the sentence just ended; return what of it goes out (nothing if unsupported)."""
-        sentence, markers, pending = self._sentence.strip(), self._markers, self._pending
-        self._sentence, self._markers, self._after_marker, self._pending = "", [], False, ""
+        """Verify the sentence just ended; return what of it goes out (nothing if unsupported). A
+        sentence whose verdict needs the model (`rescue`) waits for `finish`, and every sentence after
+        it too (text never goes out of order): asked while its answer streams, a one-slot server
+        (rag.local_server) would answer only after generating the whole answer anyway."""
+        closed = (self._sentence.strip(), self._markers, self._separator, self._pending)
+        self._sentence, self._markers, self._after_marker, self._pending, self._separator = "", [], False, "", ""
+        if not self._waiting:
+            try:
+                return self._render(*closed)
+            except _AskLater:
+                pass
+        self._waiting.append(closed)
+        return ""
+
+    def _render(self, sentence: str, markers: list[int], separator: str, pending: str) -> str:
         numbers = self.verify(sentence, markers)
         if numbers:
             self.supported += 1
-            return pending + " " + "".join(f"[{n}]" for n in numbers)
-        return pending if sentence and is_refusal(sentence) else ""
+            text = pending + " " + "".join(f"[{n}]" for n in numbers)
+        else:
+            text = pending if sentence and is_refusal(sentence) else ""
+        if not text:
+            return ""
+        text, self._said = (separator if self._said else "") + text, True
+        return text
 
     def verify(self, sentence: str, markers: Sequence[int]) -> list[int]:
         """Check one sentence and its model markers; record the outcome; return the citation numbers
@@ -334,18 +364,22 @@ class CitationStream:
             return []
         numbers: list[int] = []
         failed: list[tuple[int, Support]] = []
-        checked: list[tuple[int, Support]] = []
-        for m in markers:
-            if not 1 <= m <= len(self.passages):
-                self._decide(sentence, m, "dropped", "points to no passage")
-            else:
-                checked.append((m, self._best(claim, [m - 1])))
+        checked = [(m, self._best(claim, [m - 1])) for m in markers if 1 <= m <= len(self.passages)]
         # Several cited passages may share the names and numbers between them ("X met Y [1][2]"):
         # each must cover enough of the sentence, all of them together must name every key term.
         strong = [support for _, support in checked if self._strong(support, sentence)]
         together = claim.lacks(frozenset().union(*(s.span.tokens for s in strong)),
                                frozenset().union(*(s.span.reading.numbers for s in strong)),
                                any(s.span.reading.negates for s in strong))
+        repair = None  # another passage that supports the sentence, when none of the cited ones does
+        if checked and (together or not strong):
+            tried = {m - 1 for m, _ in checked}
+            repair = self._best(claim, [i for i in range(len(self.passages)) if i not in tried])
+            repair = repair if self._holds(repair, sentence) else None
+        # (the model, when asked at all, has been asked by now: the verdicts below are recorded once)
+        for m in markers:
+            if not 1 <= m <= len(self.passages):
+                self._decide(sentence, m, "dropped", "points to no passage")
         for m, support in checked:
             if self._strong(support, sentence) and not together:
                 number = self._cite(support.span)
@@ -354,15 +388,12 @@ class CitationStream:
                 self._decide(sentence, m, "kept", reworded, support.coverage, number)
             else:
                 failed.append((m, support))
-        if failed and not numbers:
-            tried = {m - 1 for m, _ in failed}
-            best = self._best(claim, [i for i in range(len(self.passages)) if i not in tried])
-            if self._holds(best, sentence):
-                number = self._cite(best.span)
-                numbers.append(number)
-                m, support = failed.pop(0)
-                self._decide(sentence, m, "repaired", f"passage {m}: {self._why(support)}; passage "
-                             f"{self._number_of(best.span)} covers {best.coverage:.2f}", best.coverage, number)
+        if failed and not numbers and repair is not None:
+            number = self._cite(repair.span)
+            numbers.append(number)
+            m, support = failed.pop(0)
+            self._decide(sentence, m, "repaired", f"passage {m}: {self._why(support)}; passage "
+                         f"{self._number_of(repair.span)} covers {repair.coverage:.2f}", repair.coverage, number)
         for m, support in failed:
             self._decide(sentence, m, "dropped", f"passage {m}: {self._why(support)}", support.coverage)
         if not numbers:
@@ -386,6 +417,8 @@ class CitationStream:
             return False
         key = (support.span.quote, sentence)
         if key not in self._rescued:
+            if self._streaming:
+                raise _AskLater
             self._rescued[key] = self.rescue(support.span.quote, sentence) >= RESCUE_PROBABILITY
         return self._rescued[key]
 

@@ -31,15 +31,13 @@ log = logging.getLogger(__name__)
 
 class GenerativeAnswerer:
     def __init__(self, client: LLMClient, weights: TermWeights, threshold: float = SUPPORT_THRESHOLD,
-                 mode: str = "llm", rescue: bool = False) -> None:
+                 mode: str = "llm", rescue: bool = True) -> None:
         self.client = client
         self.weights = weights
         self.threshold = threshold
         self.mode = mode
-        # Ask the model about reworded sentences (rag.citations.RESCUE_PROBABILITY). Off in the answer
-        # modes for now: the check is a second request while the answer still streams, which a one-slot
-        # server (rag.local_server) serves only once the whole answer is generated, so the sentence would
-        # show late: the checks must wait for the end of the stream first.
+        # Ask the model about reworded sentences (rag.citations.RESCUE_PROBABILITY), once its answer has
+        # streamed (CitationStream holds such a sentence, and those after it, until then).
         self.rescue = rescue
         self._checks_off = False  # set by a failed check: the rest of the answer stands on the rules
         self.last: CitationStream | None = None  # the verifier of the last answer (stats, decisions)

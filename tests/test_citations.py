@@ -447,3 +447,25 @@ def test_the_model_is_never_asked_to_overrule_a_missing_name_or_a_contradiction(
         stream.finish()
         assert stream.citations == [], sentence
     assert asked == []
+
+
+def test_a_sentence_the_model_must_vouch_for_waits_for_the_end_of_the_stream_with_all_after_it():
+    # The model is not asked while its own answer streams (a one-slot server would answer only after the
+    # whole answer anyway): the reworded sentence, and the supported one after it, go out at finish, in order.
+    asked = []
+    stream = CitationStream(PASSAGES, WEIGHTS, rescue=rescuer(0.9, asked))
+    answer = f"The talks are expected to last two hours [1]. {REWORDED} [1]. Psaki warned that an attack was imminent [1]."
+    shown = [stream.feed(ch) for ch in answer]  # one character at a time, as a model may stream
+    assert "".join(shown) == "The talks are expected to last two hours. [1]" and asked == []
+    tail = stream.finish()
+    assert len(asked) == 1
+    assert tail == f" {REWORDED}. [2] Psaki warned that an attack was imminent. [3]"
+    assert stream.text == "".join(shown) + tail
+
+
+def test_a_waiting_sentence_the_model_doubts_goes_out_as_nothing_and_the_rest_keeps_its_spacing():
+    stream = CitationStream(PASSAGES, WEIGHTS, rescue=rescuer(0.1, []))
+    shown = stream.feed(f"{REWORDED} [1]. The talks are expected to last two hours [1].")
+    assert shown == ""
+    assert stream.finish() == "The talks are expected to last two hours. [1]"
+    assert stream.unsupported == [REWORDED + "."]
