@@ -178,6 +178,7 @@ class _Candidate(Span):
     quote: str
     tokens: frozenset[str]
     reading: Reading
+    names: frozenset[str]  # stems the span writes capitalised (and the person its "He" means)
 
 
 class CitationStream:
@@ -370,7 +371,8 @@ class CitationStream:
         strong = [support for _, support in checked if self._strong(support, sentence)]
         together = claim.lacks(frozenset().union(*(s.span.tokens for s in strong)),
                                frozenset().union(*(s.span.reading.numbers for s in strong)),
-                               any(s.span.reading.negates for s in strong))
+                               any(s.span.reading.negates for s in strong),
+                               frozenset().union(*(s.span.names for s in strong)))
         repair = None  # another passage that supports the sentence, when none of the cited ones does
         if checked and (together or not strong):
             tried = {m - 1 for m, _ in checked}
@@ -459,8 +461,9 @@ class CitationStream:
                 for i in range(len(singles) - size + 1):
                     s, e = singles[i][0], singles[i + size - 1][1]
                     quote = p.text[s - p.start : e - p.start]
-                    spans.append(_Candidate(p.source, s, e, quote, frozenset(tokens(quote)) | meant[i],
-                                            Reading.of(quote)))
+                    reading = Reading.of(quote)
+                    spans.append(_Candidate(p.source, s, e, quote, frozenset(tokens(quote)) | meant[i], reading,
+                                            reading.written_capitalised() | meant[i]))
             self._spans[index] = spans
         return spans
 
@@ -486,7 +489,7 @@ class CitationStream:
         for index in indices:
             for span in self._candidates(index):
                 coverage = self.weights.coverage(claim.terms, span.tokens)
-                missing = claim.lacks(span.tokens, span.reading.numbers, span.reading.negates)
+                missing = claim.lacks(span.tokens, span.reading.numbers, span.reading.negates, span.names)
                 enough = coverage >= self.threshold
                 # a span the model may vouch for (`rescue`) is read for contradictions too
                 read = enough or (self.rescue is not None and coverage >= RESCUE_FLOOR)

@@ -52,7 +52,9 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   as a negation of its next word;
 - a claim that negates needs a span that negates (`Claim.lacks`): otherwise "..., threats Moscow did
   not downplay" holds on a span covering the rest of it.
-Synonyms ("hopes" / "expects", "give" / "provide") are out of reach of these rules.
+Synonyms ("hopes" / "expects", "give" / "provide") are out of reach of these rules. Irregular past
+forms read as their verbs (`_IRREGULAR`: "shook" as "shake"), and a name of the claim the span writes
+only in lower case is missing ("the Council of Europe" / "the Russia-NATO council").
 Names also match: a long name one letter apart ("Zelensky" / "Zelenskiy"), a capital or "the United
 States" for its country in roles too ("Minsk announced" / "announced by Belarus"), and, in a span that
 opens with "He"/"She" (or ends "..., he said"), the person the sentence before names first
@@ -129,7 +131,7 @@ _NUMBER_WORDS = dict(
 _NEGATIONS = frozenset("not no never nor neither none nothing nobody nowhere without cannot non".split())
 _NEGATION_REACH = 3  # a negation governs this many content words after it ("not overcome sharp disagreements")
 _NEGATED_SHARED = 2  # this many terms negated on one side, asserted on the other, flip the sentence
-_DENIALS = frozenset({"deni", "refus", "fail", "reject"})  # stems: deny/denied, refuse, fail, reject
+_DENIALS = frozenset({"deni", "refus", "fail", "reject", "avoid"})  # stems: deny/denied, refuse, fail, ...
 _CLAUSE_WORDS = frozenset(
     """that which who whom whose where when whether while if because but although though whereas unless
     despite after before since""".split()
@@ -145,7 +147,7 @@ _AUXILIARIES = _BE | frozenset("has have had will would can could may might must
 _DETERMINERS = frozenset("the a an its his her their our my your this that these those of".split())
 _PASSIVE_REACH = 8  # "was assured of support against the Russian threat by": "by" at most this many words after
 # Stems of verbs whose two sides can swap: "X met Y" is "Y met X".
-_SYMMETRIC = frozenset({"meet", "met", "talk", "speak", "spoke", "negoti", "discuss", "shook", "shake"})
+_SYMMETRIC = frozenset({"meet", "talk", "speak", "negoti", "discuss", "shake"})
 # Names a span may write another way: "American" where it says "US", NATO's French acronym.
 _ALIASES = {"us": ("america",), "usa": ("america",), "nato": ("otan",), "otan": ("nato",), "kyiv": ("kiev",),
             "kiev": ("kyiv",)}
@@ -170,7 +172,14 @@ _ANTONYMS = frozenset(frozenset(_stem(w) for w in pair.split("/")) for pair in "
     early/late high/low large/small long/short positive/negative
     friendly/hostile unity/division praise/criticize lift/impose resume/suspend join/leave
     gain/loss buy/sell export/import possible/impossible likely/unlikely easy/difficult hard/easy
-    true/false guilty/innocent welcome/condemn calm/tense ease/heighten imminent/distant""".split())
+    true/false guilty/innocent welcome/condemn calm/tense ease/heighten imminent/distant hope/doubt
+    often/rarely often/seldom frequently/rarely always/rarely""".split())
+# Past forms a stemmer leaves alone, as their verbs' stems: "avoided shaking hands" / "shook hands".
+_IRREGULAR = {past: _stem(verb) for past, verb in (pair.split(":") for pair in """
+    shook:shake met:meet spoke:speak took:take gave:give held:hold made:make went:go sent:send told:tell
+    left:leave began:begin brought:bring led:lead won:win lost:lose rose:rise fell:fall sold:sell bought:buy
+    thought:think knew:know saw:see came:come kept:keep sought:seek struck:strike drew:draw fought:fight
+    broke:break chose:choose wrote:write grew:grow threw:throw flew:fly stood:stand withdrew:withdraw""".split())}
 _NEGATING_PREFIXES = ("un", "non", "dis", "in", "im", "il", "ir")
 _DATES = frozenset(
     _stem(w) for w in """monday tuesday wednesday thursday friday saturday sunday january february march april may
@@ -301,7 +310,7 @@ class Reading:
                     clause, part = clause + 1, part + 1
                 elif comma and lower in _CONJUNCTIONS:
                     part += 1
-                stem = _stem(lower)
+                stem = _IRREGULAR.get(lower) or _stem(lower)
                 if stem in _DATES and previous[0] == "number":
                     dates.add((stem, previous[1]))
                 previous = ("date", stem) if stem in _DATES else ("", "")
@@ -354,7 +363,7 @@ class Reading:
         """Which words are names: capitalised, not a stop word, a date or a short acronym (US: also
         written Washington, United States); a sentence's first word only if `known` as a name."""
         return [
-            w.capital and w.content and w.stem not in _DATES and not (len(w.text) <= 3 and w.text.isupper())
+            w.capital and w.content and w.stem not in _DATES
             and (not w.initial or w.stem in known or _place_name(w.stem))
             for w in self.words
         ]
@@ -419,6 +428,10 @@ class Reading:
             return after, before, next(st for a, b, st in phrases if a == i + 1)
         opening = self.opening(names, clause)
         return before, after, opening[2] if opening and opening[1] < i else set()
+
+    def written_capitalised(self) -> frozenset[str]:
+        """Stems of the words written with a capital, wherever they stand."""
+        return frozenset(w.stem for w in self.words if w.capital)
 
     def subject(self, known: frozenset[str]) -> frozenset[str]:
         """The stems of the first person or body the text names (not a place after "in", not an
@@ -514,16 +527,17 @@ class Claim:
             previous = word.lower()
         return cls(content_terms(sentence), frozenset(names), Reading.of(sentence), frozenset(for_country))
 
-    def lacks(self, tokens: frozenset[str], numbers: frozenset[str], negates: bool = True) -> frozenset[str]:
+    def lacks(self, tokens: frozenset[str], numbers: frozenset[str], negates: bool = True,
+              capitalised: frozenset[str] | None = None) -> frozenset[str]:
         """The names and numbers of the claim that a span with these tokens and numbers lacks. A name
         is also found when it starts with a token of the span of 4 letters or more: "Ukrainian" in
         "Ukraine" (stems ukrainian, ukrain), "Russian" in "Russia"; not the other way round ("Geneva,
-        Russia" is not found in "Russian Foreign Minister"). A claim that negates needs a span that
-        `negates` too: "threats that Moscow did not downplay" is not said by a sentence without them."""
-        folded = _equivalents(tokens)  # "Russia's" in "Russian", "Moscow's demands": Russia's
-        missing = {n for n in self.names if n not in tokens and fold_demonyms([n])[0] not in folded and not any(
-            (len(t) >= 4 and n.startswith(t)) or _spelled_alike(n, t) for t in tokens if t[:1] == n[:1])
-            and not (n in self.for_country and _CAPITALS[n] in folded)}
+        Russia" is not found in "Russian Foreign Minister"). With the stems the span writes
+        `capitalised`, a name must be found among them: "the Council of Europe" is not in "the
+        Russia-NATO council". A claim that negates needs a span that `negates` too: "threats that
+        Moscow did not downplay" is not said by a sentence without them."""
+        missing = {n for n in self.names if not self._found(n, tokens)
+                   or (capitalised is not None and not self._found(n, capitalised))}
         # Names alone support nothing: "The capital of Germany is Berlin" against "Blinken will travel
         # to Berlin ... the foreign ministers of Germany" shares both names and no word of what it
         # says about them. A claim with words besides its names needs one of them in the span.
@@ -533,6 +547,12 @@ class Claim:
         if self.reading.negates and not negates:
             missing.add("(a negation)")
         return frozenset(missing) | (self.reading.numbers - numbers)
+
+    def _found(self, name: str, tokens: frozenset[str]) -> bool:
+        folded = _equivalents(tokens)  # "Russia's" in "Russian", "Moscow's demands": Russia's
+        return (name in tokens or fold_demonyms([name])[0] in folded or any(
+            (len(t) >= 4 and name.startswith(t)) or _spelled_alike(name, t) for t in tokens if t[:1] == name[:1])
+            or (name in self.for_country and _CAPITALS[name] in folded))
 
     def contradicted_by(self, span: Reading, known: frozenset[str] = frozenset()) -> str:
         """Why `span` says otherwise than the claim ("" when nothing shows it): a flipped negation or

@@ -299,6 +299,9 @@ DEMANDS = ("Moscow has stressed that its demands are non-negotiable and the Unit
 DENIED = "The US suspects that Moscow intends to invade Ukraine, an intention denied by Russia."
 PROMISE = ("Blinken promised Moscow a severe response in the event of an invasion. Lavrov left. "
            "Blinken said Moscow downplayed these threats.")
+HANDS = "Sergei Lavrov and Antony Blinken shook hands in front of the journalists after the meeting."
+HOPED = "Kuleba often said he hoped that the talks would lead to less aggressive behavior."
+COUNCIL = "Talks took place within the framework of the Russia-NATO council in Brussels."
 LAVROV = "Russian Foreign Minister Sergei Lavrov rejected US accusations that Moscow was preparing a pretext."
 STOLTENBERG = "NATO Secretary General Jens Stoltenberg assured Zelensky of his support against the Russian threat."
 ZELENSKIY = "Blinken will meet with Zelenskiy and Ukrainian Foreign Minister Dmytro Kuleba in Kiev."
@@ -355,6 +358,15 @@ REITERATED = ("Blinken met Kuleba. Yesterday, Russian Foreign Minister Sergei La
          True, ""),
         (STOLTENBERG, "Stoltenberg was assured of support against the Russian threat by Zelensky", False,
          "roles differ: zelenski / assured / stoltenberg"),
+        # irregular past forms, verbs and adverbs that deny, a name the span writes only in lower case
+        (HANDS, "After the meeting, Lavrov and Blinken avoided shaking hands", False, "negation flipped: shake"),
+        (HANDS, "After the meeting, Lavrov and Blinken shook hands", True, ""),
+        (HOPED, "Kuleba doubted that the talks would lead to less aggressive behavior", False,
+         "says the opposite: doubt / hope"),
+        (HOPED, "Kuleba rarely complains that the talks would lead to less aggressive behavior", False,
+         "says the opposite: rare / often"),
+        (COUNCIL, "Talks took place in the NATO Council in Brussels", False, "does not mention council"),
+        (COUNCIL, "Talks took place in the Russia-NATO council in Brussels", True, ""),
         # transliterations one letter apart are one name; "He" is the person the sentence before names
         (ZELENSKIY, "Blinken will meet Zelensky and Kuleba in Kiev", True, ""),
         (ZELENSKIY, "Blinken will meet Zelensky and Kuleba in Kyiv", True, ""),

@@ -220,23 +220,19 @@ def test_second_blind_claims_are_built_from_test_evidence():
 # kind) from test-question evidence, written like the second by someone who had read neither the rules nor
 # the other claims, and run once after the third round of rules (capitals and "the United States" in
 # roles, opposites, negating prefixes, a negation needing a negation, "He" for the name before, spellings):
-# faithful kept 29/40 (25 with the rules before the round), flips dropped 32/40 (31 before).
+# faithful kept 29/40 (25 with the rules before the round), flips dropped 32/40 (31 before); with the 1.5B
+# vouching for reworded sentences (`rescue`) faithful kept 32/40.
 BLIND3 = Path(__file__).parent / "data" / "support_claims_blind3.jsonl"
 BLIND3_CLAIMS = [json.loads(line) for line in BLIND3.read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND3_FAITHFUL_KEPT = 29
+# Flips it let through when run once: 8. A fourth round of rules was then designed on them (US as a name in
+# roles, irregular past forms, "avoid" as a denial, hope/doubt and often/rarely, a name found only in lower
+# case is missing), so these claims are design data now too. Still let through:
 BLIND3_MISSED = {
-    "blind3-negation-04": "'avoided shaking hands' / 'shook hands': a verb that negates is no negation word",
-    "blind3-negation-09": "'doubted that' / 'hoped that': an opposite the list lacks",
-    "blind3-negation-10": "'rarely complains' / 'often laments': an adverb's opposite, and a synonym",
-    "blind3-name-04": "'the Council of Europe in Vienna' / 'the Organization for Security and Cooperation in "
-                      "Europe in Vienna': a name swapped for one that shares its words",
     "blind3-actor-06": "'Western countries are demanding that the Kremlin' / 'the Kremlin demands ... that "
                        "Westerners': a lower-case actor",
-    "blind3-actor-07": "'Seated across from Blinken, Lavrov promised' / 'Seated across from Lavrov, ... Blinken "
-                       "promised': the actor after an opening phrase with the other name",
     "blind3-actor-08": "'a permanent Belarusian military presence in Russia' / 'a permanent Russian military in the "
                        "former Soviet republic': roles of two places in a noun phrase",
-    "blind3-actor-10": "'Blinken set the tone' / 'Lavrov set the tone': 'set' does not look like a verb",
 }
 BLIND3_FLIPPED = [c for c in BLIND3_CLAIMS if c["kind"] in KINDS]
 
