@@ -466,7 +466,8 @@ def test_a_sentence_the_model_must_vouch_for_waits_for_the_end_of_the_stream_wit
     # whole answer anyway): the reworded sentence, and the supported one after it, go out at finish, in order.
     asked = []
     stream = CitationStream(PASSAGES, WEIGHTS, rescue=rescuer(0.9, asked))
-    answer = f"The talks are expected to last two hours [1]. {REWORDED} [1]. Psaki warned that an attack was imminent [1]."
+    answer = (f"The talks are expected to last two hours [1]. {REWORDED} [1]. "
+              "Psaki warned that an attack was imminent [1].")
     shown = [stream.feed(ch) for ch in answer]  # one character at a time, as a model may stream
     assert "".join(shown) == "The talks are expected to last two hours. [1]" and asked == []
     tail = stream.finish()
