@@ -190,31 +190,6 @@ BLIND2_MISSED = {
     "blind2-actor-07": "'alongside Russia against Ukraine' / 'alongside Ukraine against Russia': objects of two "
                        "prepositions swapped",
 }
-BLIND2_FLIPPED = [c for c in BLIND2_CLAIMS if c["kind"] in KINDS]
-
-
-@pytest.mark.parametrize("claim", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=BLIND2_MISSED[c["id"]])) if c["id"] in BLIND2_MISSED
-    else c for c in BLIND2_FLIPPED], ids=[c["id"] for c in BLIND2_FLIPPED])
-def test_second_blind_flip_keeps_no_citation(claim):
-    assert cite(claim).citations == [], claim["claim"]
-
-
-@pytest.mark.xfail(strict=True, reason=f"{BLIND2_FAITHFUL_KEPT}/35 kept: freer paraphrases than the rules read")
-def test_second_blind_faithful_paraphrases_keep_their_citation():
-    claims = [c for c in BLIND2_CLAIMS if c["kind"] == "faithful"]
-    lost = [c["claim"] for c in claims if not kept(c)]
-    assert (len(claims) - len(lost)) / len(claims) >= LEAST_KEPT, lost
-
-
-def test_second_blind_faithful_count_does_not_drop():
-    assert sum(kept(c) for c in BLIND2_CLAIMS if c["kind"] == "faithful") >= BLIND2_FAITHFUL_KEPT
-
-
-def test_second_blind_claims_are_built_from_test_evidence():
-    assert_built_from_evidence(BLIND2_CLAIMS, "test")
-    assert Counter(c["kind"] for c in BLIND2_CLAIMS)["faithful"] == len(BLIND2_FLIPPED) == 35
-
 
 # A third blind set (tests/data/support_claims_blind3.jsonl): 40 faithful and 40 flipped claims (10 of each
 # kind) from test-question evidence, written like the second by someone who had read neither the rules nor
@@ -234,28 +209,42 @@ BLIND3_MISSED = {
     "blind3-actor-08": "'a permanent Belarusian military presence in Russia' / 'a permanent Russian military in the "
                        "former Soviet republic': roles of two places in a noun phrase",
 }
-BLIND3_FLIPPED = [c for c in BLIND3_CLAIMS if c["kind"] in KINDS]
+# name: (claims, the flips it lets through, faithful paraphrases kept)
+LATER_BLIND = {
+    "blind2": (BLIND2_CLAIMS, BLIND2_MISSED, BLIND2_FAITHFUL_KEPT),
+    "blind3": (BLIND3_CLAIMS, BLIND3_MISSED, BLIND3_FAITHFUL_KEPT),
+}
+LATER_FLIPPED = [(c, missed) for claims, missed, _ in LATER_BLIND.values() for c in claims if c["kind"] in KINDS]
 
 
 @pytest.mark.parametrize("claim", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=BLIND3_MISSED[c["id"]])) if c["id"] in BLIND3_MISSED
-    else c for c in BLIND3_FLIPPED], ids=[c["id"] for c in BLIND3_FLIPPED])
-def test_third_blind_flip_keeps_no_citation(claim):
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=missed[c["id"]])) if c["id"] in missed else c
+    for c, missed in LATER_FLIPPED], ids=[c["id"] for c, _ in LATER_FLIPPED])
+def test_later_blind_flip_keeps_no_citation(claim):
     assert cite(claim).citations == [], claim["claim"]
 
 
-@pytest.mark.xfail(strict=True, reason=f"{BLIND3_FAITHFUL_KEPT}/40 kept: reworded below the coverage threshold")
-def test_third_blind_faithful_paraphrases_keep_their_citation():
-    claims = [c for c in BLIND3_CLAIMS if c["kind"] == "faithful"]
-    lost = [c["claim"] for c in claims if not kept(c)]
-    assert (len(claims) - len(lost)) / len(claims) >= LEAST_KEPT, lost
+def later_faithful(name: str) -> list[dict]:
+    return [c for c in LATER_BLIND[name][0] if c["kind"] == "faithful"]
 
 
-def test_third_blind_faithful_count_does_not_drop():
-    assert sum(kept(c) for c in BLIND3_CLAIMS if c["kind"] == "faithful") >= BLIND3_FAITHFUL_KEPT
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=f"{least}/{len(later_faithful(name))} kept: "
+                                                "freer paraphrases than the rules read"))
+    for name, (_, _, least) in LATER_BLIND.items()])
+def test_later_blind_faithful_paraphrases_keep_their_citation(name):
+    lost = [c["claim"] for c in later_faithful(name) if not kept(c)]
+    assert 1 - len(lost) / len(later_faithful(name)) >= LEAST_KEPT, lost
 
 
-def test_third_blind_claims_are_built_from_test_evidence():
+@pytest.mark.parametrize("name", LATER_BLIND)
+def test_later_blind_faithful_count_does_not_drop(name):
+    assert sum(map(kept, later_faithful(name))) >= LATER_BLIND[name][2]
+
+
+def test_later_blind_claims_are_built_from_test_evidence():
+    assert_built_from_evidence(BLIND2_CLAIMS, "test")
+    assert Counter(c["kind"] for c in BLIND2_CLAIMS)["faithful"] == 35 == len(BLIND2_CLAIMS) - 35
     assert_built_from_evidence(BLIND3_CLAIMS, "test")
     assert Counter(c["kind"] for c in BLIND3_CLAIMS) == {"faithful": 40, **{kind: 10 for kind in KINDS}}
 
