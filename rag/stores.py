@@ -25,6 +25,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -210,8 +211,6 @@ class TermStore:
         between them leaves no index, which reads take for an index of no generation (rebuilt). Left
         over folders of a killed build are removed by the next one. `persist=False` keeps the index in
         this object only (a reader that may not write the folder: rag.lock)."""
-        import bm25s
-
         # One pass, streaming: rows keep ids and metadata, not texts (a passage's text is cut from its
         # article, rag.index), and texts are tokenised a batch at a time into compact arrays.
         rows: list[dict[str, Any]] = []
@@ -225,7 +224,7 @@ class TermStore:
         if not persist:
             bm25 = None
             if rows:
-                bm25 = bm25s.BM25()
+                bm25 = lean_bm25()
                 bm25.index(tokenized, show_progress=False)
             self._bm25, self._rows, self._generation = bm25, rows, generation
             return
@@ -240,7 +239,7 @@ class TermStore:
             (tmp / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
             rows.clear()
             release_free_memory()
-            bm25 = bm25s.BM25()
+            bm25 = lean_bm25()
             bm25.index(tokenized, show_progress=False)
             del tokenized
             bm25.save(str(tmp))
@@ -299,3 +298,60 @@ class TermStore:
         # bm25s keeps one sparse column per vocabulary term: its length is the term's df.
         per_term = np.diff(np.asarray(bm25.scores["indptr"]))
         return {t: int(per_term[i]) for t, i in bm25.vocab_dict.items() if i < len(per_term)}, int(bm25.scores["num_docs"])
+
+
+def lean_bm25():
+    """A bm25s.BM25 whose index is built straight into its CSC arrays (`csc_scores`), the same
+    numbers as bm25s's own build: that one (scores, document and term index arrays, then scipy's
+    CSC from them) peaks at several times the index it makes, the largest memory of a big ingest.
+    `build_index_from_ids` is bm25s's documented place to build the index another way."""
+    return _lean_bm25_class()()
+
+
+@lru_cache(maxsize=1)
+def _lean_bm25_class():
+    import bm25s  # imported when an index is built, not with newsrag (a cold `rag ask` is timed)
+
+    class LeanBM25(bm25s.BM25):
+        def build_index_from_ids(self, unique_token_ids, corpus_token_ids, show_progress=True,
+                                 leave_progress=False):
+            if self.method in self.methods_requiring_nonoccurrence:  # not the default (lucene)
+                return super().build_index_from_ids(unique_token_ids, corpus_token_ids, show_progress, leave_progress)
+            self.nonoccurrence_array = None  # as bm25s's build sets it (save() reads it)
+            return csc_scores(corpus_token_ids, len(unique_token_ids), self.method, self.idf_method, self.k1,
+                              self.b, self.dtype, self.int_dtype)
+
+    return LeanBM25
+
+
+def csc_scores(docs: Sequence[np.ndarray], n_vocab: int, method: str = "lucene", idf_method: str | None = None,
+               k1: float = 1.5, b: float = 0.75, dtype: str = "float32", int_dtype: str = "int32") -> dict:
+    """BM25 scores of each term in each document as a term-major CSC matrix (bm25s's "scores"), in
+    two passes over the token ids: count each term's documents (the column sizes), then write each
+    document's scores into their columns. Memory: the matrix and one cursor per term.
+
+    >>> m = csc_scores([np.array([0, 1, 1]), np.array([1, 2])], 3)
+    >>> m["indptr"].tolist(), m["indices"].tolist(), m["num_docs"]
+    ([0, 1, 3, 4], [0, 0, 1, 1], 2)
+    """
+    from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
+
+    idf_of, tfc_of = _select_idf_scorer(idf_method or method), _select_tfc_scorer(method)
+    n_docs = len(docs)
+    frequency = np.zeros(n_vocab, dtype=np.int64)
+    for ids in docs:
+        frequency[np.unique(ids)] += 1
+    idf = np.array([idf_of(int(f), N=n_docs) if f else 0.0 for f in frequency], dtype=dtype)
+    indptr = np.zeros(n_vocab + 1, dtype=int_dtype)
+    np.cumsum(frequency, out=indptr[1:])
+    data, indices = np.empty(int(indptr[-1]), dtype=dtype), np.empty(int(indptr[-1]), dtype=int_dtype)
+    cursor = indptr[:-1].astype(np.int64)
+    average = np.array([len(ids) for ids in docs]).mean() if docs else 0.0
+    for doc, ids in enumerate(docs):
+        terms, counts = np.unique(ids, return_counts=True)
+        at = cursor[terms]
+        tfc = tfc_of(tf_array=counts.astype(dtype), l_d=len(ids), l_avg=average, k1=k1, b=b, delta=None)
+        data[at] = idf[terms] * tfc
+        indices[at] = doc
+        cursor[terms] += 1
+    return {"data": data, "indices": indices, "indptr": indptr, "num_docs": n_docs}

@@ -308,3 +308,28 @@ def test_a_rebuild_replaces_the_index_and_leaves_no_temporary_folder(terms, tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bm25"]
     assert {r["id"] for r in terms.rows("2")} == {"id3", "id4", "id5"}
     assert terms.search("Lavrov", 5, "2") == []
+
+
+def test_the_lean_bm25_build_gives_bm25s_own_index_and_ranking():
+    # The same matrix as bm25s's build (scipy's CSC of its score arrays), on real text: the seeds' chunks
+    import bm25s
+
+    from rag.chunking import chunk_article
+    from rag.documents import load_file
+    from rag.stores import lean_bm25
+    from rag.terms import bm25_tokenize, bm25_tokenize_all
+    from tests.paths import SEEDS
+
+    texts = [c.text for path in sorted(SEEDS.iterdir()) for article in load_file(path, SEEDS)
+             for c in chunk_article(article, 500)]
+    theirs, ours = bm25s.BM25(), lean_bm25()
+    theirs.index(bm25_tokenize_all(texts), show_progress=False)
+    ours.index(bm25_tokenize_all(texts), show_progress=False)
+    assert len(texts) > 20 and ours.vocab_dict == theirs.vocab_dict
+    for key in ("indptr", "indices"):
+        assert np.array_equal(ours.scores[key], theirs.scores[key]), key
+    assert np.allclose(ours.scores["data"], theirs.scores["data"], rtol=1e-6, atol=0)
+    assert ours.scores["data"].dtype == theirs.scores["data"].dtype
+    for question in ("Where will Blinken meet Lavrov?", "How many Russian troops are at the border?"):
+        ranked = [bm25.retrieve(bm25_tokenize(question), k=5, show_progress=False)[0].tolist() for bm25 in (ours, theirs)]
+        assert ranked[0] == ranked[1]
