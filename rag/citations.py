@@ -301,11 +301,10 @@ class CitationStream:
             # The separator goes out with the sentence, and only after something else went out.
             self._separator, self._pending = separator, ch
             return
-        emitted_before = self._said
-        piece = (self._ws if (self._sentence or emitted_before) else "") + ch
+        piece = (self._ws if self._sentence else "") + ch  # no white space before the first sentence
         self._ws, self._gap, self._after_marker = "", "", False
         self._sentence += piece if self._sentence else piece.lstrip()
-        self._pending += piece if (self._pending or emitted_before) else piece.lstrip()
+        self._pending += piece if self._pending else piece.lstrip()
 
     def _starts_sentence(self, gap: str, ch: str) -> bool:
         """Does `ch`, after `gap`, begin a new sentence? Decided by the one sentence splitter."""
@@ -343,7 +342,8 @@ class CitationStream:
 
     def verify(self, sentence: str, markers: Sequence[int]) -> list[int]:
         """Check one sentence and its model markers; record the outcome; return the citation numbers
-        to show after it (empty when nothing supports it)."""
+        to show after it (empty when nothing supports it). Before `finish`, with `rescue` set, raises
+        _AskLater (recording nothing) when the verdict needs the model."""
         markers = list(dict.fromkeys(markers))
         if not sentence or is_refusal(sentence):
             if sentence:

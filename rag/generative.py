@@ -82,6 +82,8 @@ class GenerativeAnswerer:
             log.exception("model client failed unexpectedly")
             failure = f"model call failed: {type(error).__name__}"
         shown = verifier.text
+        if failure:  # the model is not asked about what waits: the answer falls back anyway
+            verifier.rescue = None
         tail = verifier.finish()
         said_nothing = not shown and not tail and not verifier.unsupported and not verifier.refusals
         if not failure and said_nothing:  # only white space or markers: as good as empty

@@ -339,11 +339,14 @@ def csc_scores(docs: Sequence[np.ndarray], n_vocab: int, method: str = "lucene",
     idf_of, tfc_of = _select_idf_scorer(idf_method or method), _select_tfc_scorer(method)
     n_docs = len(docs)
     frequency = np.zeros(n_vocab, dtype=np.int64)
+    docs = [np.asarray(ids, dtype=np.int64) for ids in docs] if docs and not isinstance(docs[0], np.ndarray) else docs
     for ids in docs:
         frequency[np.unique(ids)] += 1
     idf = np.array([idf_of(int(f), N=n_docs) if f else 0.0 for f in frequency], dtype=dtype)
-    indptr = np.zeros(n_vocab + 1, dtype=int_dtype)
-    np.cumsum(frequency, out=indptr[1:])
+    ends = np.cumsum(frequency)
+    if len(ends) and ends[-1] > np.iinfo(int_dtype).max:
+        raise ValueError(f"{ends[-1]} postings do not fit the index's {int_dtype} offsets")
+    indptr = np.concatenate(([0], ends)).astype(int_dtype)
     data, indices = np.empty(int(indptr[-1]), dtype=dtype), np.empty(int(indptr[-1]), dtype=int_dtype)
     cursor = indptr[:-1].astype(np.int64)
     average = np.array([len(ids) for ids in docs]).mean() if docs else 0.0

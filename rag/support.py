@@ -148,9 +148,10 @@ _DETERMINERS = frozenset("the a an its his her their our my your this that these
 _PASSIVE_REACH = 8  # "was assured of support against the Russian threat by": "by" at most this many words after
 # Stems of verbs whose two sides can swap: "X met Y" is "Y met X".
 _SYMMETRIC = frozenset({"meet", "talk", "speak", "negoti", "discuss", "shake"})
-# Names a span may write another way: "American" where it says "US", NATO's French acronym.
-_ALIASES = {"us": ("america",), "usa": ("america",), "nato": ("otan",), "otan": ("nato",), "kyiv": ("kiev",),
-            "kiev": ("kyiv",)}
+# Names a span may write another way: "American" where it says "US", NATO's French acronym, an acronym
+# for a word of its name ("the EU" / "the European Union").
+_ALIASES = {"us": ("america",), "usa": ("america",), "uk": ("britain",), "eu": ("union",), "un": ("nation",),
+            "nato": ("otan",), "otan": ("nato",), "kyiv": ("kiev",), "kiev": ("kyiv",)}
 # A capital that stands for its country's government ("Washington suspects", "Moscow's demands"), as
 # country stems after fold_demonyms. A span's capital counts for its country always; a claim's capital
 # counts as its country only where it is no place ("talks in Moscow" is not "talks in Russia").
@@ -172,8 +173,13 @@ _ANTONYMS = frozenset(frozenset(_stem(w) for w in pair.split("/")) for pair in "
     early/late high/low large/small long/short positive/negative
     friendly/hostile unity/division praise/criticize lift/impose resume/suspend join/leave
     gain/loss buy/sell export/import possible/impossible likely/unlikely easy/difficult hard/easy
-    true/false guilty/innocent welcome/condemn calm/tense ease/heighten imminent/distant hope/doubt
+    agree/disagree true/false guilty/innocent welcome/condemn calm/tense ease/heighten imminent/distant hope/doubt
     often/rarely often/seldom frequently/rarely always/rarely""".split())
+# Words a claim capitalises in a title that articles often write in lower case ("Russia's foreign
+# minister"): not required to be capitalised in the span as other names are ("the Council of Europe").
+_TITLES = frozenset(_stem(w) for w in """minister secretary president chancellor press foreign state spokesman
+    spokeswoman spokesperson chief head general prime deputy defense defence department ambassador director
+    commander envoy official vice""".split())
 # Past forms a stemmer leaves alone, as their verbs' stems: "avoided shaking hands" / "shook hands".
 _IRREGULAR = {past: _stem(verb) for past, verb in (pair.split(":") for pair in """
     shook:shake met:meet spoke:speak took:take gave:give held:hold made:make went:go sent:send told:tell
@@ -269,8 +275,9 @@ class Reading:
 
     @property
     def negates(self) -> bool:
-        """Does the text hold a negation ("not", "denied", "non-"; "did not reject" is none)?"""
-        return any(w.negation for w in self.words)
+        """Does the text negate something ("not", "denied", "non-"; "did not reject" and "not only ...
+        but also" do not)?"""
+        return bool(self.denied or self.negated_names or self.denials)
 
     @property
     def named(self) -> frozenset[str]:
@@ -360,10 +367,12 @@ class Reading:
         )
 
     def names(self, known: frozenset[str]) -> list[bool]:
-        """Which words are names: capitalised, not a stop word, a date or a short acronym (US: also
-        written Washington, United States); a sentence's first word only if `known` as a name."""
+        """Which words are names: capitalised, not a stop word, a date or a short acronym other than
+        one of `_ALIASES` (EU is also written European Union); a sentence's first word only if `known`
+        as a name, or a country, its adjective or a capital (`_place_name`)."""
         return [
             w.capital and w.content and w.stem not in _DATES
+            and not (len(w.text) <= 3 and w.text.isupper() and w.stem not in _ALIASES)
             and (not w.initial or w.stem in known or _place_name(w.stem))
             for w in self.words
         ]
@@ -536,8 +545,10 @@ class Claim:
         `capitalised`, a name must be found among them: "the Council of Europe" is not in "the
         Russia-NATO council". A claim that negates needs a span that `negates` too: "threats that
         Moscow did not downplay" is not said by a sentence without them."""
-        missing = {n for n in self.names if not self._found(n, tokens)
-                   or (capitalised is not None and not self._found(n, capitalised))}
+        folded = _equivalents(tokens)
+        written = _equivalents(capitalised) if capitalised is not None else None
+        missing = {n for n in self.names if not self._found(n, tokens, folded) or (
+            written is not None and n not in _TITLES and not self._found(n, capitalised, written))}
         # Names alone support nothing: "The capital of Germany is Berlin" against "Blinken will travel
         # to Berlin ... the foreign ministers of Germany" shares both names and no word of what it
         # says about them. A claim with words besides its names needs one of them in the span.
@@ -548,8 +559,9 @@ class Claim:
             missing.add("(a negation)")
         return frozenset(missing) | (self.reading.numbers - numbers)
 
-    def _found(self, name: str, tokens: frozenset[str]) -> bool:
-        folded = _equivalents(tokens)  # "Russia's" in "Russian", "Moscow's demands": Russia's
+    def _found(self, name: str, tokens: frozenset[str], folded: set[str]) -> bool:
+        """Is the name among the tokens (`folded`: their `_equivalents`, "Russia's" in "Russian",
+        "Moscow's demands": Russia's)?"""
         return (name in tokens or fold_demonyms([name])[0] in folded or any(
             (len(t) >= 4 and name.startswith(t)) or _spelled_alike(name, t) for t in tokens if t[:1] == name[:1])
             or (name in self.for_country and _CAPITALS[name] in folded))
@@ -577,7 +589,8 @@ class Claim:
                     flipped = no & yes
         if flipped:
             return "negation flipped: " + ", ".join(sorted(flipped))
-        opposed = _opposed((claim_yes - span.asserted) | claim.denials, (span_yes - claim.asserted) | span.denials)
+        opposed = _opposed((claim_yes - span.asserted) | (claim.denials - span.denials),
+                           (span_yes - claim.asserted) | (span.denials - claim.denials))
         if opposed:
             return "says the opposite: " + " / ".join(opposed)
         known = known | claim.capitals | span.capitals

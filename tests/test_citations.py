@@ -367,6 +367,18 @@ REITERATED = ("Blinken met Kuleba. Yesterday, Russian Foreign Minister Sergei La
          "says the opposite: rare / often"),
         (COUNCIL, "Talks took place in the NATO Council in Brussels", False, "does not mention council"),
         (COUNCIL, "Talks took place in the Russia-NATO council in Brussels", True, ""),
+        # from review: titles may be lower case in the span; acronyms stand for their names; a denial or a
+        # "not only" both sides share opposes nothing
+        ("Russia's foreign minister, Sergei Lavrov, said the talks were useful.",
+         "Russian Foreign Minister Sergei Lavrov said the talks were useful", True, ""),
+        ("The European Union imposed new sanctions on Russia on Monday.",
+         "The EU imposed new sanctions on Russia on Monday", True, ""),
+        ("Russia denied it planned to invade, and NATO confirmed the troop buildup.",
+         "Russia denied it planned to invade", True, ""),
+        ("Russia not only massed troops on the border but also moved tanks there.",
+         "Russia massed troops on the border", True, ""),
+        ("Lavrov and Blinken disagreed on the terms of the deal.", "Lavrov and Blinken agreed on the terms of the deal",
+         False, "says the opposite: agre / disagre"),
         # transliterations one letter apart are one name; "He" is the person the sentence before names
         (ZELENSKIY, "Blinken will meet Zelensky and Kuleba in Kiev", True, ""),
         (ZELENSKIY, "Blinken will meet Zelensky and Kuleba in Kyiv", True, ""),

@@ -199,7 +199,7 @@ BLIND2_MISSED = {
 # vouching for reworded sentences (`rescue`) faithful kept 32/40.
 BLIND3 = Path(__file__).parent / "data" / "support_claims_blind3.jsonl"
 BLIND3_CLAIMS = [json.loads(line) for line in BLIND3.read_text(encoding="utf-8").splitlines() if line.strip()]
-BLIND3_FAITHFUL_KEPT = 29
+BLIND3_FAITHFUL_KEPT = 30  # 29 when run once
 # Flips it let through when run once: 8. A fourth round of rules was then designed on them (US as a name in
 # roles, irregular past forms, "avoid" as a denial, hope/doubt and often/rarely, a name found only in lower
 # case is missing), so these claims are design data now too. Still let through:
