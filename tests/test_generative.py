@@ -198,6 +198,18 @@ def test_a_reworded_sentence_is_kept_when_the_model_says_its_passage_says_it(ser
     assert check["logprobs"] and check["max_tokens"] == 1 and reworded in check["messages"][-1]["content"]
 
 
+def test_the_model_is_asked_about_a_reworded_sentence_only_once_its_answer_has_streamed(server):
+    reworded = "Blinken is slated to meet Lavrov face to face in Geneva before the coming weekend break"
+    server.add(reply.text(f"The talks are expected to last two hours [1]. {reworded} [1]. "
+                          "Psaki warned that an attack was imminent [1].", chunk=1), reply.verdict(0.9))
+    deltas, answer = run(server, rescue=True)
+    # the first sentence streamed on its own; the reworded one and the one after it came after the check
+    assert deltas[0] == "The talks are expected to last two hours. [1]"
+    assert "".join(deltas[1:]) == f" {reworded}. [2] Psaki warned that an attack was imminent. [3]"
+    assert [r.json.get("stream", False) for r in server.chat_requests] == [True, False]
+    assert len(answer.citations) == 3
+
+
 def test_an_endpoint_without_log_probabilities_leaves_the_rules_alone(server):
     reworded = "Blinken is slated to meet Lavrov face to face in Geneva before the coming weekend break"
     again = "Blinken is due to meet Lavrov in person in Geneva ahead of the upcoming weekend holiday"
