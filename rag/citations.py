@@ -372,7 +372,8 @@ class CitationStream:
         together = claim.lacks(frozenset().union(*(s.span.tokens for s in strong)),
                                frozenset().union(*(s.span.reading.numbers for s in strong)),
                                any(s.span.reading.negates for s in strong),
-                               frozenset().union(*(s.span.names for s in strong)))
+                               frozenset().union(*(s.span.names for s in strong)),
+                               frozenset().union(*(s.span.reading.abbreviations for s in strong)))
         repair = None  # another passage that supports the sentence, when none of the cited ones does
         if checked and (together or not strong):
             tried = {m - 1 for m, _ in checked}
@@ -489,7 +490,8 @@ class CitationStream:
         for index in indices:
             for span in self._candidates(index):
                 coverage = self.weights.coverage(claim.terms, span.tokens)
-                missing = claim.lacks(span.tokens, span.reading.numbers, span.reading.negates, span.names)
+                missing = claim.lacks(span.tokens, span.reading.numbers, span.reading.negates, span.names,
+                                      span.reading.abbreviations)
                 enough = coverage >= self.threshold
                 # a span the model may vouch for (`rescue`) is read for contradictions too
                 read = enough or (self.rescue is not None and coverage >= RESCUE_FLOOR)

@@ -9,7 +9,8 @@ Names and numbers (`Claim.keys`, `Claim.lacks`) a supporting span must contain, 
   except a country and its adjective (rag.terms demonyms: "Russia's" in "Russian", "Canada" in
   "Canadian"), `_ALIASES` (American for US, NATO's French acronym OTAN) and `_CAPITALS` (a capital
   for its country: "Washington suspects" where the span says "the United States suspects", unless the
-  claim names the capital as a place: "talks in Moscow");
+  claim names the capital as a place: "talks in Moscow"), and acronyms (`_spelled`: "OSCE" for "the
+  Organization for Security and Cooperation in Europe", "the United Kingdom" for "the UK");
 - numbers as values (`number_value`, `_NUMBER_WORDS`): 100,000 = 100.000 = 100000 and is not 10,000
   (which the old token test let through when the span also had "10" somewhere); "two hours" needs a 2
   ("two" or "2"), "tens of thousands" needs 10 and 1000, "200 billion" needs 10**9.
@@ -28,7 +29,8 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   beside it in the span ("Wednesday (20)" where the span has Wednesday (19) and Thursday (20)), nor
   that number beside another day only; a day or month must stand in the span's sentence that says
   the claim when that sentence has a date (`_lent_dates`: "in Berlin on Friday" / "in Berlin on
-  Thursday. ... on Friday in Geneva");
+  Thursday. ... on Friday in Geneva"), and a day that sentence lacks must come from a sentence that
+  says more of the claim than the day;
 - roles, who did what to whom (`_swapped_roles`): for each word of the sentence that looks like a
   verb (after an auxiliary, -ed, -s after a name; not after a determiner or a possessive), is not
   symmetric (meet, talk, negotiate: "X met Y" is "Y met X") and names its actor (the name opening
@@ -43,7 +45,8 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   sentence and its deed from the other when that other sentence names someone else before the
   shared words ("Lavrov ... does not expect a breakthrough. Blinken promised ..." does not support
   "Blinken said he does not expect a breakthrough"; "Blinken is expected in Kiev. He was preceded
-  there by Joly." does support "Joly preceded Blinken in Kiev");
+  there by Joly." does support "Joly preceded Blinken in Kiev"), nor make the lent name the actor of
+  words whose clause, in the other sentence, opens with another name (`_acts_elsewhere`);
 - places (`_moved_places`): "Zelensky in Berlin" (two names joined by in/at/on/near) needs both in
   one part of a span sentence that has both (parts end at ; : ", and" and subordinate clauses).
 - opposites (`_opposed`): a word the claim asserts whose opposite the span asserts, or denies with
@@ -438,6 +441,12 @@ class Reading:
         opening = self.opening(names, clause)
         return before, after, opening[2] if opening and opening[1] < i else set()
 
+    @property
+    def abbreviations(self) -> frozenset[str]:
+        """The acronyms the text writes, as written ("OSCE"), and those its names spell, in lower case
+        ("United Kingdom": "uk"); see `_spelled`."""
+        return frozenset(initials for _, initials in _spelled(self.words))
+
     def written_capitalised(self) -> frozenset[str]:
         """Stems of the words written with a capital, wherever they stand."""
         return frozenset(w.stem for w in self.words if w.capital)
@@ -511,6 +520,7 @@ class Claim:
     names: frozenset[str]
     reading: Reading
     for_country: frozenset[str] = frozenset()  # capitals named as an actor, not as a place (_CAPITALS)
+    spelled: tuple[tuple[frozenset[str], str], ...] = ()  # names as acronyms (`_spelled`): "OSCE", "United Kingdom"
 
     @property
     def keys(self) -> frozenset[str]:
@@ -534,20 +544,26 @@ class Claim:
                 if stem in _CAPITALS and previous not in _PLACE_WORDS:
                     for_country.add(stem)
             previous = word.lower()
-        return cls(content_terms(sentence), frozenset(names), Reading.of(sentence), frozenset(for_country))
+        reading = Reading.of(sentence)
+        return cls(content_terms(sentence), frozenset(names), reading, frozenset(for_country),
+                   tuple(_spelled(reading.words)))
 
     def lacks(self, tokens: frozenset[str], numbers: frozenset[str], negates: bool = True,
-              capitalised: frozenset[str] | None = None) -> frozenset[str]:
+              capitalised: frozenset[str] | None = None, abbreviations: frozenset[str] = frozenset()
+              ) -> frozenset[str]:
         """The names and numbers of the claim that a span with these tokens and numbers lacks. A name
         is also found when it starts with a token of the span of 4 letters or more: "Ukrainian" in
         "Ukraine" (stems ukrainian, ukrain), "Russian" in "Russia"; not the other way round ("Geneva,
         Russia" is not found in "Russian Foreign Minister"). With the stems the span writes
         `capitalised`, a name must be found among them: "the Council of Europe" is not in "the
         Russia-NATO council". A claim that negates needs a span that `negates` too: "threats that
-        Moscow did not downplay" is not said by a sentence without them."""
+        Moscow did not downplay" is not said by a sentence without them. A name is found spelled as
+        an acronym among the span's `abbreviations` (`Reading.abbreviations`): "the OSCE" in "the
+        Organization for Security and Cooperation in Europe", "the United Kingdom" in "the UK"."""
         folded = _equivalents(tokens)
         written = _equivalents(capitalised) if capitalised is not None else None
-        missing = {n for n in self.names if not self._found(n, tokens, folded) or (
+        abbreviated = set().union(*(stems for stems, initials in self.spelled if initials.swapcase() in abbreviations))
+        missing = {n for n in self.names - abbreviated if not self._found(n, tokens, folded) or (
             written is not None and n not in _TITLES and not self._found(n, capitalised, written))}
         # Names alone support nothing: "The capital of Germany is Berlin" against "Blinken will travel
         # to Berlin ... the foreign ministers of Germany" shares both names and no word of what it
@@ -684,10 +700,29 @@ def _lent_names(claim: Reading, span: Reading, known: frozenset[str]) -> str:
         lent = {n for n in said_by if _overlaps({n}, here) and not _overlaps({n}, elsewhere)}
         for other, ws in sentences.items():
             first = next((i for i in ws if span.words[i].stem in says and not names[i]), None)
-            if lent and other != lender and first is not None and any(
-                    names[i] and not _overlaps({span.words[i].stem}, said_by) for i in ws if i < first):
+            if lent and other != lender and first is not None and (any(
+                    names[i] and not _overlaps({span.words[i].stem}, said_by) for i in ws if i < first)
+                    or _acts_elsewhere(claim, span, lent, ws, claim_names, names)):
                 return f"{', '.join(sorted(lent))} named in another sentence than the one that says it"
     return ""
+
+
+def _acts_elsewhere(claim: Reading, span: Reading, lent: set[str], sentence: list[int], claim_names: list[bool],
+                    names: list[bool]) -> bool:
+    """Does the claim make a lent name the actor of a word whose clause, in the span's `sentence`, opens
+    with another name? ("Antony Blinken set the tone" / "US Secretary of State Antony Blinke has promised
+    ... . Russian diplomacy chief Sergei Lavrov set the tone")"""
+    for k, word in enumerate(claim.words):
+        if not (claim_names[k] and _overlaps({word.stem}, lent)):
+            continue
+        deeds = {w.stem for m, w in enumerate(claim.words)
+                 if m > k and w.clause == word.clause and w.content and not claim_names[m]}
+        for j in sentence:
+            if span.words[j].stem in deeds and not names[j]:
+                opening = span.opening(names, span.words[j].clause)
+                if opening and opening[1] < j and not _overlaps(lent, opening[2]):
+                    return True
+    return False
 
 
 def _lent_dates(claim: Reading, span: Reading) -> str:
@@ -705,7 +740,38 @@ def _lent_dates(claim: Reading, span: Reading) -> str:
     theirs = best & _DATES
     if theirs and not days & theirs:
         return f"{', '.join(sorted(days))}: the sentence that says it has {', '.join(sorted(theirs))}"
+    for day in sorted(days - theirs) if theirs else ():
+        # "Wednesday ... and, on Friday, meet X": a day the sentence that says it lacks must come from a
+        # sentence that says something more of the claim, not only the day
+        if not any(day in stems and (stems & says) - best for stems in sentences.values() if stems is not best):
+            return f"{day}: only another sentence has it, and says nothing else of the claim"
     return ""
+
+
+_INSIDE_NAMES = frozenset("of for and in on the de".split())  # "Organization for Security and Cooperation in Europe"
+
+
+def _spelled(words: Sequence[_Word]) -> list[tuple[frozenset[str], str]]:
+    """(stems, acronym) pairs: each acronym written, in capitals, and the initials of each run of two or more capitalised words in a clause, small
+    words between them allowed, in lower case. An acronym matches only initials and initials only an acronym: "the
+    Council of Europe" is not "Cooperation in Europe".
+
+    >>> sorted(i for _, i in _spelled(Reading.of("He went to the OSCE in Vienna, the United Kingdom said.").words))
+    ['OSCE', 'ov', 'uk']
+    """
+    found = [(frozenset({w.stem}), w.text) for w in words if len(w.text) >= 2 and w.text.isupper()]
+    for start, first in enumerate(words):
+        if not (first.capital and first.lexical):
+            continue
+        stems, initials = [first.stem], first.text[0].lower()
+        for w in words[start + 1 :]:
+            if w.clause != first.clause or not (w.capital or w.text in _INSIDE_NAMES):
+                break
+            if w.capital and w.lexical:
+                stems.append(w.stem)
+                initials += w.text[0].lower()
+                found.append((frozenset(stems), initials))
+    return found
 
 
 def _overlaps(phrase: set[str], names: set[str]) -> bool:

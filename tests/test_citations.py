@@ -305,6 +305,12 @@ COUNCIL = "Talks took place within the framework of the Russia-NATO council in B
 LAVROV = "Russian Foreign Minister Sergei Lavrov rejected US accusations that Moscow was preparing a pretext."
 STOLTENBERG = "NATO Secretary General Jens Stoltenberg assured Zelensky of his support against the Russian threat."
 ZELENSKIY = "Blinken will meet with Zelenskiy and Ukrainian Foreign Minister Dmytro Kuleba in Kiev."
+SCHEDULE = ("Blinken will see Zelensky on Monday (10) in Kiev and the French minister on Tuesday (11) in Paris. "
+            "On Thursday (13), Blinken will meet Lavrov in Geneva.")
+TONE = ("US Secretary of State Antony Blinken has promised a firm response to any attack. "
+        "Russian diplomacy chief Sergei Lavrov set the tone on Friday, telling his US counterpart he expects no "
+        "progress.")
+ACRONYMS = ("Talks continued at the Organization for Security and Cooperation in Europe and with the UK on Monday.")
 REITERATED = ("Blinken met Kuleba. Yesterday, Russian Foreign Minister Sergei Lavrov rejected the accusations. He "
               "reiterated that Russia expects a written response from the US and NATO this week.")
 
@@ -388,6 +394,27 @@ REITERATED = ("Blinken met Kuleba. Yesterday, Russian Foreign Minister Sergei La
     ],
 )
 def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reason):
+    assert verdict(article, sentence) == (is_kept, f"passage 1: {reason}" if reason else "")
+
+
+@pytest.mark.parametrize(
+    "article, sentence, is_kept, reason",
+    [
+        # a day lent by the other sentence of a window, which says nothing else of the claim
+        (SCHEDULE, "Blinken will see Zelensky on Monday (10) in Kiev and, on Thursday, the French minister in Paris",
+         False, "does not mention thursday"),
+        (SCHEDULE, "Blinken will see Zelensky on Monday (10) in Kiev and the French minister on Tuesday (11)", True, ""),
+        # a name lent by one sentence to a deed whose clause, in the other, opens with someone else
+        (TONE, "Antony Blinken set the tone on Friday, telling his Russian counterpart Sergei Lavrov he expects no "
+         "progress", False, "does not mention antoni, blinken"),
+        (TONE, "Sergei Lavrov set the tone on Friday, telling his US counterpart he expects no progress", True, ""),
+        # a name spelled as its acronym, either way, and not by a run of other names
+        (ACRONYMS, "Talks continued at the OSCE and with the United Kingdom on Monday", True, ""),
+        (ACRONYMS, "Talks continued at the Council of Europe and with the UK on Monday", False,
+         "does not mention council"),
+    ],
+)
+def test_windows_lend_no_day_or_actor_and_acronyms_spell_names(article, sentence, is_kept, reason):
     assert verdict(article, sentence) == (is_kept, f"passage 1: {reason}" if reason else "")
 
 
