@@ -75,7 +75,7 @@ from dataclasses import dataclass
 from rag.prompts import is_refusal
 from rag.schema import Citation, Passage, Span
 from rag.spans import passage_sentences, sentence_spans
-from rag.support import Claim, Reading, proper_names
+from rag.support import Claim, Reading, proper_names, titles
 from rag.terms import TermWeights, tokens
 
 SUPPORT_THRESHOLD = 0.5  # least share of a sentence's content-term weight its cited span must cover
@@ -206,6 +206,7 @@ class CitationStream:
         self._spans: dict[int, list[_Candidate]] = {}
         self._known: frozenset[str] | None = None
         self._proper_names: frozenset[str] | None = None
+        self._people: dict[tuple[str, ...], frozenset[str]] | None = None  # titles of one person (rag.support)
         self._out: list[str] = []
         self._sentence = ""  # the current sentence as received
         self._pending = ""  # the current sentence as it will be emitted if it holds
@@ -455,7 +456,7 @@ class CitationStream:
             singles = passage_sentences(p)
             texts = [p.text[s - p.start : e - p.start] for s, e in singles]
             # "He reiterated that ...": the pronoun names whom the sentence before names first
-            meant = [Reading.of(texts[i - 1]).subject(self._names()) if i and _PRONOUN.search(text) else frozenset()
+            meant = [self._subject(texts[i - 1]) if i and _PRONOUN.search(text) else frozenset()
                      for i, text in enumerate(texts)]
             spans = []
             for size in range(1, WINDOW + 1):
@@ -463,10 +464,24 @@ class CitationStream:
                     s, e = singles[i][0], singles[i + size - 1][1]
                     quote = p.text[s - p.start : e - p.start]
                     reading = Reading.of(quote)
-                    spans.append(_Candidate(p.source, s, e, quote, frozenset(tokens(quote)) | meant[i], reading,
-                                            reading.written_capitalised() | meant[i]))
+                    # names given by description or by a pronoun count as written there
+                    named = meant[i] | reading.described(self._titles())
+                    spans.append(_Candidate(p.source, s, e, quote, frozenset(tokens(quote)) | named, reading,
+                                            reading.written_capitalised() | named))
             self._spans[index] = spans
         return spans
+
+    def _subject(self, sentence: str) -> frozenset[str]:
+        """Whom a "He ..." after `sentence` means: its first person or body, and the person its title
+        names ("The US Secretary of State ... . “...,” he said.")."""
+        reading = Reading.of(sentence)
+        subject = reading.subject(self._names())
+        return subject | Reading.of(" ".join(sorted(subject))).described(self._titles()) if subject else subject
+
+    def _titles(self) -> dict[tuple[str, ...], frozenset[str]]:
+        if self._people is None:
+            self._people = titles([p.text for p in self.passages])
+        return self._people
 
     def _proper(self) -> frozenset[str]:
         if self._proper_names is None:

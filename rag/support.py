@@ -58,10 +58,12 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
 Synonyms ("hopes" / "expects", "give" / "provide") are out of reach of these rules. Irregular past
 forms read as their verbs (`_IRREGULAR`: "shook" as "shake"), and a name of the claim the span writes
 only in lower case is missing ("the Council of Europe" / "the Russia-NATO council").
-Names also match: a long name one letter apart ("Zelensky" / "Zelenskiy"), a capital or "the United
+Names also match: a name the span gives by description (`Reading.described`: "the German capital" for
+Berlin, a title the passages give one person, `titles`: "the US Secretary of State" for Blinken where
+they write "US Secretary of State Antony Blinken"), a long name one letter apart ("Zelensky" / "Zelenskiy"), a capital or "the United
 States" for its country in roles too ("Minsk announced" / "announced by Belarus"), and, in a span that
 opens with "He"/"She" (or ends "..., he said"), the person the sentence before names first
-(rag.citations). A country, adjective or capital is a name even as a sentence's first word.
+(rag.citations; its title counts too). A country, adjective or capital is a name even as a sentence's first word.
 
 Why the contradiction rules: coverage and names pass a sentence that flips its fact with the same
 words ("Sergei Lavrov said he expected a breakthrough [1]" kept a citation to "... he does not expect
@@ -211,6 +213,51 @@ def proper_names(texts: Sequence[str]) -> frozenset[str]:
         for word in WORD.findall(text):
             (capitalised if word[0].isupper() else lower).add(word.lower())
     return frozenset(_stem(w) for w in capitalised - lower if w not in _NOT_NAMES and not w.endswith("ly"))
+
+
+# Lower-case words a title may hold besides _TITLES ("the head of American diplomacy Antony Blinken")
+_TITLE_WORDS = frozenset({"of", "diplomaci", "affair", "foreign", "white", "hous"})
+
+
+def titles(texts: Sequence[str]) -> dict[tuple[str, ...], frozenset[str]]:
+    """The titles `texts` give exactly one person, written right before the person's first and last
+    name: ("america", "secretari", "of", "state") -> {"antoni", "blinken"} from "US Secretary of State
+    Antony Blinken". Stems with countries and aliases folded (`_canonical`: US and American are one).
+    A title of one word ("President"), or two people share, is left out; so is a word like "counterpart"
+    that is no title.
+
+    >>> found = titles(["Talks with US Secretary of State Antony Blinken and President Joe Biden.",
+    ...                 "Russian President Vladimir Putin spoke."])
+    >>> [(title, sorted(person)) for title, person in sorted(found.items())]
+    [(('america', 'secretari', 'of', 'state'), ['antoni', 'blinken']), (('russia', 'presid'), ['putin', 'vladimir'])]
+    """
+    people: dict[tuple[str, ...], set[frozenset[str]]] = {}
+    for text in texts:
+        words = Reading.of(text).words
+        for i in range(1, len(words) - 1):
+            first, last = words[i], words[i + 1]
+            person = all(w.capital and w.lexical and w.stem not in _TITLES and not _place_name(w.stem)
+                         and w.sentence == first.sentence for w in (first, last))
+            if not person or (i + 2 < len(words) and words[i + 2].capital and words[i + 2].sentence == first.sentence):
+                continue  # a person is two capitalised words exactly: "Antony Blinken", not "Lake Geneva Hotel"
+            j = i
+            while j > 0 and words[j - 1].sentence == first.sentence and words[j - 1].clause == first.clause and (
+                    words[j - 1].stem in _TITLES or words[j - 1].stem in _TITLE_WORDS
+                    or (words[j - 1].capital and (not words[j - 1].initial or _place_name(words[j - 1].stem)))):
+                j -= 1
+            while j < i and words[j].stem == "of":
+                j += 1
+            title = tuple(_canonical(w.stem) for w in words[j:i])
+            # one word ("President") is too general a title to name anyone
+            if any(w.stem in _TITLES for w in words[j:i]) and len(set(title) - {"of"}) >= 2:
+                people.setdefault(title, set()).add(frozenset({first.stem, last.stem}))
+    return {title: next(iter(who)) for title, who in people.items() if len(who) == 1}
+
+
+def _canonical(stem: str) -> str:
+    """One stem for a country and its adjective or alias: "us", "american" -> "america"."""
+    folded = fold_demonyms([stem])[0]
+    return _ALIASES.get(folded, (folded,))[0] if folded in ("us", "usa") else folded
 
 
 def number_value(text: str) -> str:
@@ -446,6 +493,26 @@ class Reading:
         """The acronyms the text writes, as written ("OSCE"), and those its names spell, in lower case
         ("United Kingdom": "uk"); see `_spelled`."""
         return frozenset(initials for _, initials in _spelled(self.words))
+
+    def described(self, people: dict[tuple[str, ...], frozenset[str]]) -> frozenset[str]:
+        """Stems of the names the text gives by description: a capital as "the German capital"
+        (`_CAPITALS`), a person by a title the passages give only that person (`titles`: "the US
+        Secretary of State" is Blinken where they write "US Secretary of State Antony Blinken").
+
+        >>> sorted(Reading.of("In the German capital, the US Secretary of State spoke.").described(
+        ...     {("america", "secretari", "of", "state"): frozenset({"antoni", "blinken"})}))
+        ['antoni', 'berlin', 'blinken']
+        """
+        found: set[str] = set()
+        stems = [_canonical(w.stem) for w in self.words]
+        for i in range(1, len(stems)):
+            if stems[i] == "capit":
+                found.update(city for city, country in _CAPITALS.items() if country == stems[i - 1])
+        for title, person in people.items():
+            n = len(title)
+            if any(tuple(stems[i : i + n]) == title for i in range(len(stems) - n + 1)):
+                found |= person
+        return frozenset(found)
 
     def written_capitalised(self) -> frozenset[str]:
         """Stems of the words written with a capital, wherever they stand."""

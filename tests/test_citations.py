@@ -311,6 +311,9 @@ TONE = ("US Secretary of State Antony Blinken has promised a firm response to an
         "Russian diplomacy chief Sergei Lavrov set the tone on Friday, telling his US counterpart he expects no "
         "progress.")
 ACRONYMS = ("Talks continued at the Organization for Security and Cooperation in Europe and with the UK on Monday.")
+TITLED = ("Talks opened with US Secretary of State Antony Blinken and Russian Foreign Minister Sergei Lavrov. "
+          "Markets were calm. On Tuesday the US Secretary of State met Zelensky in Kiev. “We stand with Ukraine,” he said. "
+          "In the German capital, allies agreed on sanctions.")
 REITERATED = ("Blinken met Kuleba. Yesterday, Russian Foreign Minister Sergei Lavrov rejected the accusations. He "
               "reiterated that Russia expects a written response from the US and NATO this week.")
 
@@ -416,6 +419,23 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
 )
 def test_windows_lend_no_day_or_actor_and_acronyms_spell_names(article, sentence, is_kept, reason):
     assert verdict(article, sentence) == (is_kept, f"passage 1: {reason}" if reason else "")
+
+
+@pytest.mark.parametrize(
+    "sentence, is_kept, reason",
+    [
+        # a title the passages give one person names that person; "he" after it too
+        ("On Tuesday Blinken met Zelensky in Kiev", True, ""),
+        ("On Tuesday Lavrov met Zelensky in Kiev", False, "does not mention lavrov"),
+        ("Blinken said “We stand with Ukraine”", True, ""),
+        ("Lavrov said “We stand with Ukraine”", False, "does not mention lavrov"),
+        # "the German capital" is Berlin, not another capital
+        ("In Berlin, allies agreed on sanctions", True, ""),
+        ("In Paris, allies agreed on sanctions", False, "does not mention pari"),
+    ],
+)
+def test_names_given_by_title_or_description(sentence, is_kept, reason):
+    assert verdict(TITLED, sentence) == (is_kept, f"passage 1: {reason}" if reason else "")
 
 
 def test_a_name_from_one_sentence_does_not_make_the_other_sentence_its_deed():
