@@ -60,10 +60,11 @@ forms read as their verbs (`_IRREGULAR`: "shook" as "shake"), and a name of the 
 only in lower case is missing ("the Council of Europe" / "the Russia-NATO council").
 Names also match: a name the span gives by description (`Reading.described`: "the German capital" for
 Berlin, a title the passages give one person, `titles`: "the US Secretary of State" for Blinken where
-they write "US Secretary of State Antony Blinken"), a long name one letter apart ("Zelensky" / "Zelenskiy"), a capital or "the United
-States" for its country in roles too ("Minsk announced" / "announced by Belarus"), and, in a span that
-opens with "He"/"She" (or ends "..., he said"), the person the sentence before names first
-(rag.citations; its title counts too). A country, adjective or capital is a name even as a sentence's first word.
+they write "US Secretary of State Antony Blinken"), a long name one letter apart ("Zelensky" /
+"Zelenskiy"), a capital or "the United States" for its country in roles too ("Minsk announced" /
+"announced by Belarus"), and, in a span that opens with "He"/"She" (or ends "..., he said"), the person
+the sentence before names first (rag.citations; its title counts too). A country, adjective or capital
+is a name even as a sentence's first word.
 
 Why the contradiction rules: coverage and names pass a sentence that flips its fact with the same
 words ("Sergei Lavrov said he expected a breakthrough [1]" kept a citation to "... he does not expect
