@@ -20,7 +20,8 @@ Verification of a sentence citing passage n (numbered 1..k as in the prompt):
 - n outside 1..k: dropped ("points to no passage");
 - the best-supporting span inside passage n is the sentence span (or window of two adjacent sentence
   spans, all from `passage_sentences`) covering the largest share
-  of the answer sentence's content-term weight (`TermWeights.coverage`). It supports the sentence
+  of the answer sentence's content-term weight (`TermWeights.coverage`; a country and its adjective
+  count as one term: "German ministers" / "the ministers of Germany"). It supports the sentence
   when that share is >= `SUPPORT_THRESHOLD`, the span contains every name and number of the
   sentence (`Claim.keys`, below) *and* it says nothing against the sentence (`Claim.contradicted_by`,
   below). Then the citation is *kept* and quotes that exact span;
@@ -76,7 +77,7 @@ from rag.prompts import is_refusal
 from rag.schema import Citation, Passage, Span
 from rag.spans import passage_sentences, sentence_spans
 from rag.support import Claim, Reading, proper_names, titles
-from rag.terms import TermWeights, tokens
+from rag.terms import TermWeights, fold_demonyms, tokens
 
 SUPPORT_THRESHOLD = 0.5  # least share of a sentence's content-term weight its cited span must cover
 # With a model to ask (CitationStream's `rescue`: the model's P(yes) that a span says what a sentence says),
@@ -179,6 +180,7 @@ class _Candidate(Span):
     tokens: frozenset[str]
     reading: Reading
     names: frozenset[str]  # stems the span writes capitalised (and the person its "He" means)
+    folded: frozenset[str] = frozenset()  # its tokens with adjectives as their countries (rag.terms.fold_demonyms)
 
 
 class CitationStream:
@@ -466,8 +468,9 @@ class CitationStream:
                     reading = Reading.of(quote)
                     # names given by description or by a pronoun count as written there
                     named = meant[i] | reading.described(self._titles())
-                    spans.append(_Candidate(p.source, s, e, quote, frozenset(tokens(quote)) | named, reading,
-                                            reading.written_capitalised() | named))
+                    words = frozenset(tokens(quote)) | named
+                    spans.append(_Candidate(p.source, s, e, quote, words, reading, reading.written_capitalised() | named,
+                                            frozenset(fold_demonyms(list(words)))))
             self._spans[index] = spans
         return spans
 
@@ -504,7 +507,9 @@ class CitationStream:
         rank: tuple = (False, False, -len(claim.keys) - 1, -1.0)
         for index in indices:
             for span in self._candidates(index):
-                coverage = self.weights.coverage(claim.terms, span.tokens)
+                # a country and its adjective are one term ("German ministers" / "ministers of Germany")
+                coverage = self.weights.coverage(claim.terms, span.tokens | {
+                    t for t, f in zip(claim.terms, fold_demonyms(claim.terms)) if f in span.folded})
                 missing = claim.lacks(span.tokens, span.reading.numbers, span.reading.negates, span.names,
                                       span.reading.abbreviations)
                 enough = coverage >= self.threshold

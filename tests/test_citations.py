@@ -310,6 +310,7 @@ SCHEDULE = ("Blinken will see Zelensky on Monday (10) in Kiev and the French min
 TONE = ("US Secretary of State Antony Blinken has promised a firm response to any attack. "
         "Russian diplomacy chief Sergei Lavrov set the tone on Friday, telling his US counterpart he expects no "
         "progress.")
+MINISTERS = "Blinken will discuss a response with the foreign ministers of Germany, Britain and France."
 ACRONYMS = ("Talks continued at the Organization for Security and Cooperation in Europe and with the UK on Monday.")
 TITLED = ("Talks opened with US Secretary of State Antony Blinken and Russian Foreign Minister Sergei Lavrov. "
           "Markets were calm. On Tuesday the US Secretary of State met Zelensky in Kiev. “We stand with Ukraine,” he said. "
@@ -415,6 +416,8 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
         (ACRONYMS, "Talks continued at the OSCE and with the United Kingdom on Monday", True, ""),
         (ACRONYMS, "Talks continued at the Council of Europe and with the UK on Monday", False,
          "does not mention council"),
+        # a country and its adjective are one term for coverage too
+        (MINISTERS, "Blinken will meet German, British and French ministers", True, ""),
     ],
 )
 def test_windows_lend_no_day_or_actor_and_acronyms_spell_names(article, sentence, is_kept, reason):
