@@ -24,7 +24,9 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   Flipped when the first word a negation governs on one side is asserted, ungoverned, on the other
   ("does not expect a breakthrough" / "expected a breakthrough"), or, when no such first word is
   negated on both sides, when `_NEGATED_SHARED` words negated on one side are asserted on the other
-  ("did not overcome sharp disagreements" / "overcame the sharp disagreements");
+  ("did not overcome sharp disagreements" / "overcame the sharp disagreements"), and, for each
+  not/no/never on its own, when the other side does not negate its first word ("does not depend on
+  guarantees for its security" / "requires guarantees for its security", both denying something else);
 - dates: a day or month with a number beside it ("Wednesday (19)") must not have another number
   beside it in the span ("Wednesday (20)" where the span has Wednesday (19) and Thursday (20)), nor
   that number beside another day only; a day or month must stand in the span's sentence that says
@@ -47,6 +49,8 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   "Blinken said he does not expect a breakthrough"; "Blinken is expected in Kiev. He was preceded
   there by Joly." does support "Joly preceded Blinken in Kiev"), nor make the lent name the actor of
   words whose clause, in the other sentence, opens with another name (`_acts_elsewhere`);
+- noun phrases (`_swapped_adjectives`): "a Ukrainian invasion of Russia" / "a Russian invasion of its
+  neighbor": the nationality before a noun the span gives another nationality the claim names;
 - places (`_moved_places`): "Zelensky in Berlin" (two names joined by in/at/on/near) needs both in
   one part of a span sentence that has both (parts end at ; : ", and" and subordinate clauses).
 - opposites (`_opposed`): a word the claim asserts whose opposite the span asserts, or denies with
@@ -323,6 +327,7 @@ class Reading:
     capitals: frozenset[str]  # stems of capitalised words that do not start a sentence
     negated_names: frozenset[str] = frozenset()  # names after a negation that governs no other word
     denials: frozenset[str] = frozenset()  # the denying verbs that stand as negations ("rejected", "denied")
+    scopes: tuple[tuple[str, ...], ...] = ()  # what each not/no/never governs, its first word first
 
     @property
     def negates(self) -> bool:
@@ -389,6 +394,7 @@ class Reading:
         denied: set[int] = set()
         negated: set[int] = set()
         negated_names: set[int] = set()
+        scopes: list[tuple[str, ...]] = []
         for i, word in enumerate(words):
             if not word.negation or (word.stem == "not" and i + 1 < len(words) and words[i + 1].stem == "onli"):
                 continue  # "not only ... but also" asserts
@@ -402,6 +408,8 @@ class Reading:
                         and (subject or words[j].clause == word.clause)][:1 if word.stem == "non" else _NEGATION_REACH]
             negated.update(governed)
             denied.update(governed[:1])
+            if governed and word.stem not in _DENIALS:
+                scopes.append(tuple(words[j].stem for j in governed))
             if not governed:  # "had not been in Kiev and Berlin": what it denies are the names
                 negated_names.update(j for j in scope if words[j].clause == word.clause and words[j].content
                                      and words[j].capital and words[j].stem not in _DATES)
@@ -415,6 +423,7 @@ class Reading:
             frozenset(w.stem for w in words if w.capital and not w.initial),
             frozenset(words[i].stem for i in negated_names),
             frozenset(w.stem for w in words if w.negation and w.stem in _DENIALS),
+            tuple(scopes),
         )
 
     def names(self, known: frozenset[str]) -> list[bool]:
@@ -671,6 +680,13 @@ class Claim:
             for no, yes in ((span_no, claim_yes), (claim_no, span_yes)):
                 if len(no & yes) >= _NEGATED_SHARED:
                     flipped = no & yes
+        for side, no, other, yes in ((span, span_no, claim, claim_yes), (claim, claim_no, span, span_yes)):
+            for scope in side.scopes if not flipped else ():
+                # the same for each not/no/never on its own, whatever else both sides deny: "while denying
+                # any warlike intent, ... does not depend on guarantees for its security" / "although it
+                # denies any warlike intention, ... requires guarantees for its security"
+                if scope[0] not in other.denied and len(set(scope) & no & yes) >= _NEGATED_SHARED:
+                    flipped = set(scope) & no & yes
         if flipped:
             return "negation flipped: " + ", ".join(sorted(flipped))
         opposed = _opposed((claim_yes - span.asserted) | (claim.denials - span.denials),
@@ -678,7 +694,7 @@ class Claim:
         if opposed:
             return "says the opposite: " + " / ".join(opposed)
         known = known | claim.capitals | span.capitals
-        return (_swapped_roles(claim, span, known) or _lent_names(claim, span, known)
+        return (_swapped_roles(claim, span, known) or _swapped_adjectives(claim, span) or _lent_names(claim, span, known)
                 or _moved_places(claim, span, known) or _lent_dates(claim, span))
 
 
@@ -722,6 +738,29 @@ def _swapped_roles(claim: Reading, span: Reading, known: frozenset[str]) -> str:
 
         if all(disagrees(j) for j in occurrences):
             return f"roles differ: {' '.join(sorted(actor))} / {word.text} / {' '.join(sorted(acted))}"
+    return ""
+
+
+def _swapped_adjectives(claim: Reading, span: Reading) -> str:
+    """Who did what in a noun phrase: "a Ukrainian invasion of Russia" where the span says "a Russian
+    invasion of its neighbor", "blame it on Russian forces" / "on Ukrainian forces". A noun the claim
+    gives a nationality's adjective, which the span writes with other nationalities' adjectives only
+    (or none), one of them a country the claim names elsewhere (so the two swapped places), says
+    otherwise."""
+    def adjective_of(words: Sequence[_Word], i: int) -> str:
+        before = words[i - 1] if i else None
+        if before is None or before.sentence != words[i].sentence or not _adjective(before.stem):
+            return ""
+        return fold_demonyms([before.stem])[0]
+
+    claim_countries = {fold_demonyms([w.stem])[0] for w in claim.words if is_nationality(w.stem)}
+    for i, word in enumerate(claim.words):
+        mine = adjective_of(claim.words, i)
+        if not mine or not word.content or word.capital:
+            continue
+        theirs = {adjective_of(span.words, j) for j, w in enumerate(span.words) if w.stem == word.stem} - {""}
+        if theirs and mine not in theirs and (theirs & claim_countries) - {mine}:
+            return f"roles differ: {claim.words[i - 1].text} {word.text} / {', '.join(sorted(theirs))}"
     return ""
 
 

@@ -310,6 +310,9 @@ SCHEDULE = ("Blinken will see Zelensky on Monday (10) in Kiev and the French min
 TONE = ("US Secretary of State Antony Blinken has promised a firm response to any attack. "
         "Russian diplomacy chief Sergei Lavrov set the tone on Friday, telling his US counterpart he expects no "
         "progress.")
+GUARANTEES = ("Although it denies any warlike intention, the Kremlin insists that a de-escalation requires guarantees "
+              "for its security.")
+INVASION = "Tensions rose over a possible Russian invasion of its neighbor, Ukraine, which fears Russian forces."
 MINISTERS = "Blinken will discuss a response with the foreign ministers of Germany, Britain and France."
 ACRONYMS = ("Talks continued at the Organization for Security and Cooperation in Europe and with the UK on Monday.")
 TITLED = ("Talks opened with US Secretary of State Antony Blinken and Russian Foreign Minister Sergei Lavrov. "
@@ -416,11 +419,20 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
         (ACRONYMS, "Talks continued at the OSCE and with the United Kingdom on Monday", True, ""),
         (ACRONYMS, "Talks continued at the Council of Europe and with the UK on Monday", False,
          "does not mention council"),
+        # each not/no/never on its own, whatever else both sides deny
+        (GUARANTEES, "While denying any warlike intent, the Kremlin says a de-escalation does not depend on guarantees "
+         "for its security", False, "negation flipped: guarante, secur"),
+        (GUARANTEES, "While denying any warlike intent, the Kremlin says a de-escalation requires guarantees for its "
+         "security", True, ""),
+        # who did what in a noun phrase: the nationality before the noun
+        (INVASION, "Tensions rose over a possible Ukrainian invasion of Russia", False,
+         "roles differ: Ukrainian invasion / russia"),
+        (INVASION, "Tensions rose over a possible Russian invasion of Ukraine", True, ""),
         # a country and its adjective are one term for coverage too
         (MINISTERS, "Blinken will meet German, British and French ministers", True, ""),
     ],
 )
-def test_windows_lend_no_day_or_actor_and_acronyms_spell_names(article, sentence, is_kept, reason):
+def test_windows_negations_noun_phrases_and_acronyms(article, sentence, is_kept, reason):
     assert verdict(article, sentence) == (is_kept, f"passage 1: {reason}" if reason else "")
 
 
