@@ -51,6 +51,9 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   words whose clause, in the other sentence, opens with another name (`_acts_elsewhere`);
 - noun phrases (`_swapped_adjectives`): "a Ukrainian invasion of Russia" / "a Russian invasion of its
   neighbor": the nationality before a noun the span gives another nationality the claim names;
+- open questions (`_only_asked`): a span whose words the claim shares stand mostly in whether/if
+  clauses does not support a claim without whether/if ("too early to tell whether X is interested" /
+  "it is clear that X is interested");
 - places (`_moved_places`): "Zelensky in Berlin" (two names joined by in/at/on/near) needs both in
   one part of a span sentence that has both (parts end at ; : ", and" and subordinate clauses).
 - opposites (`_opposed`): a word the claim asserts whose opposite the span asserts, or denies with
@@ -695,7 +698,7 @@ class Claim:
             return "says the opposite: " + " / ".join(opposed)
         known = known | claim.capitals | span.capitals
         return (_swapped_roles(claim, span, known) or _swapped_adjectives(claim, span) or _lent_names(claim, span, known)
-                or _moved_places(claim, span, known) or _lent_dates(claim, span))
+                or _moved_places(claim, span, known) or _lent_dates(claim, span) or _only_asked(claim, span))
 
 
 def _opposed(mine: set[str], theirs: set[str]) -> tuple[str, str] | None:
@@ -761,6 +764,25 @@ def _swapped_adjectives(claim: Reading, span: Reading) -> str:
         theirs = {adjective_of(span.words, j) for j, w in enumerate(span.words) if w.stem == word.stem} - {""}
         if theirs and mine not in theirs and (theirs & claim_countries) - {mine}:
             return f"roles differ: {claim.words[i - 1].text} {word.text} / {', '.join(sorted(theirs))}"
+    return ""
+
+
+_OPEN_QUESTION = frozenset({"whether", "if"})
+
+
+def _only_asked(claim: Reading, span: Reading) -> str:
+    """A span that only asks whether something is so does not say that it is: "it is too early to tell
+    whether the Russian government is sincerely interested in diplomacy" does not support "it is clear
+    that the Russian government is sincerely interested in diplomacy". Most of the words the claim
+    shares with the span stand in whether/if clauses there, and the claim has no whether/if."""
+    if any(w.text.lower() in _OPEN_QUESTION for w in claim.words):
+        return ""
+    opened = {w.clause for w in span.words if w.text.lower() in _OPEN_QUESTION}
+    says = {w.stem for w in claim.words if w.polar}
+    shared = [w for w in span.words if w.polar and w.stem in says]
+    asked = [w for w in shared if w.clause in opened]
+    if opened and len(asked) > len(shared) / 2:
+        return "the span only asks whether: " + ", ".join(sorted({w.stem for w in asked}))
     return ""
 
 

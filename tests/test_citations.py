@@ -313,6 +313,7 @@ TONE = ("US Secretary of State Antony Blinken has promised a firm response to an
 GUARANTEES = ("Although it denies any warlike intention, the Kremlin insists that a de-escalation requires guarantees "
               "for its security.")
 INVASION = "Tensions rose over a possible Russian invasion of its neighbor, Ukraine, which fears Russian forces."
+EARLY = "“It is still too early to tell whether the Russian government is sincerely interested in diplomacy,” a source said."
 MINISTERS = "Blinken will discuss a response with the foreign ministers of Germany, Britain and France."
 ACRONYMS = ("Talks continued at the Organization for Security and Cooperation in Europe and with the UK on Monday.")
 TITLED = ("Talks opened with US Secretary of State Antony Blinken and Russian Foreign Minister Sergei Lavrov. "
@@ -428,6 +429,11 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
         (INVASION, "Tensions rose over a possible Ukrainian invasion of Russia", False,
          "roles differ: Ukrainian invasion / russia"),
         (INVASION, "Tensions rose over a possible Russian invasion of Ukraine", True, ""),
+        # a span that only asks whether does not say so
+        (EARLY, "A source said it is already clear that the Russian government is sincerely interested in diplomacy",
+         False, "the span only asks whether: diplomaci, govern, interest, sincer"),
+        (EARLY, "A source said it is too early to tell whether the Russian government is sincerely interested in "
+         "diplomacy", True, ""),
         # a country and its adjective are one term for coverage too
         (MINISTERS, "Blinken will meet German, British and French ministers", True, ""),
     ],
