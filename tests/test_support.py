@@ -18,7 +18,8 @@ designed on: written from test-question evidence by someone who had not read the
 fixes, and run once; what it found wrong is pinned as strict xfails (BLIND_MISSED, BLIND_FAITHFUL_KEPT).
 Its faithful losses then led to one rule (capitals); tests/data/support_claims_blind2.jsonl (BLIND2_*),
 written the same way with freer paraphrases, was run once and then designed on (a third round of rules),
-and tests/data/support_claims_blind3.jsonl (BLIND3_*) was run once after that round: the held-out numbers.
+and tests/data/support_claims_blind3.jsonl (BLIND3_*) was run once after that round: the held-out numbers;
+blind4, blind5 and blind6 likewise, one for each later round (LATER_BLIND).
 
 Every claim is cited as "[1]" against the passages a retrieval could return for it: passage 1 is the
 chunk of the article (rag.chunking, default chunk size) that holds the evidence, passages 2.. are
@@ -180,7 +181,7 @@ def test_blind_faithful_count_does_not_drop():
 # `rescue`, rag.citations.RESCUE_PROBABILITY) and the 1.5B: 22/35 kept, the same 30/35 flips dropped.
 BLIND2 = Path(__file__).parent / "data" / "support_claims_blind2.jsonl"
 BLIND2_CLAIMS = [json.loads(line) for line in BLIND2.read_text(encoding="utf-8").splitlines() if line.strip()]
-BLIND2_FAITHFUL_KEPT = 23  # 19 when run once; the third round of rules was designed on its losses
+BLIND2_FAITHFUL_KEPT = 24  # 19 when run once; the third round of rules was designed on its losses
 # Flips it let through (30 of 35 dropped when run once; 32 since the third round):
 BLIND2_MISSED = {
     "blind2-negation-07": "'not every option is on the table' / 'no option is excluded': two negations, "
@@ -199,7 +200,7 @@ BLIND2_MISSED = {
 # vouching for reworded sentences (`rescue`) faithful kept 32/40.
 BLIND3 = Path(__file__).parent / "data" / "support_claims_blind3.jsonl"
 BLIND3_CLAIMS = [json.loads(line) for line in BLIND3.read_text(encoding="utf-8").splitlines() if line.strip()]
-BLIND3_FAITHFUL_KEPT = 30  # 29 when run once
+BLIND3_FAITHFUL_KEPT = 31  # 29 when run once, 30 after the fourth round, 31 after the fifth
 # Flips it let through when run once: 8. A fourth round of rules was then designed on them (US as a name in
 # roles, irregular past forms, "avoid" as a denial, hope/doubt and often/rarely, a name found only in lower
 # case is missing), so these claims are design data now too. Still let through:
@@ -207,12 +208,42 @@ BLIND3_MISSED = {
     "blind3-actor-06": "'Western countries are demanding that the Kremlin' / 'the Kremlin demands ... that "
                        "Westerners': a lower-case actor",
     "blind3-actor-08": "'a permanent Belarusian military presence in Russia' / 'a permanent Russian military in the "
-                       "former Soviet republic': roles of two places in a noun phrase",
+                       "former Soviet republic': roles of two places in a noun phrase (the span's 'Russian-Belarusian "
+                       "military drills' gives the noun the claim's nationality too)",
+}
+
+# The fourth, fifth and sixth blind sets, written the same way (40 faithful, 10 flips of each kind, from
+# test-question evidence), each run once as the held-out number of the round before it and designed on
+# after. Rules alone / with the 1.5B vouching for reworded sentences (`rescue`), when run once:
+#   blind4, after round 4:  faithful kept 29/40,          flips kept 2/40
+#   blind5, after round 5a: faithful kept 39/40 (39/40),  flips kept 4/40 (2/40 with the rules of 5b)
+#   blind6, after round 5b: faithful kept 36/40 (37/40),  flips kept 4/40 (4/40)
+# Round 5a: a window lends no day and no actor, acronyms, names given by title or description, country
+# adjectives in coverage; 5b: each not/no/never on its own, nationalities before a noun. Then "only asks
+# whether" (blind6-negation-10).
+def load(name: str) -> list[dict]:
+    path = Path(__file__).parent / "data" / f"support_claims_{name}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+_ALONGSIDE = "'alongside Russia against Ukraine' / 'alongside Ukraine once morest Russia': objects of two prepositions"
+BLIND_LATER_MISSED = {
+    "blind5-actor-05": _ALONGSIDE,
+    "blind5-actor-06": "'a possible Ukrainian invasion of Russia': dropped on its own chunk, repaired to a window of "
+                       "another chunk that covers 0.55 of it without the invasion",
+    "blind6-actor-06": _ALONGSIDE,
+    "blind6-actor-08": "'Russia's top diplomat hoped for better behaviour on the part of Ukraine' / 'the head of "
+                       "Ukrainian diplomacy ... on the part of Russia': two countries swapped across phrases",
+    "blind6-actor-10": "'Western countries demand that the Kremlin' / 'the Kremlin demands ... that Westerners': "
+                       "'demand' after a plural noun is not read as a verb",
 }
 # name: (claims, the flips it lets through, faithful paraphrases kept)
 LATER_BLIND = {
     "blind2": (BLIND2_CLAIMS, BLIND2_MISSED, BLIND2_FAITHFUL_KEPT),
     "blind3": (BLIND3_CLAIMS, BLIND3_MISSED, BLIND3_FAITHFUL_KEPT),
+    "blind4": (load("blind4"), BLIND_LATER_MISSED, 33),
+    "blind5": (load("blind5"), BLIND_LATER_MISSED, 39),
+    "blind6": (load("blind6"), BLIND_LATER_MISSED, 36),
 }
 LATER_FLIPPED = [(c, missed) for claims, missed, _ in LATER_BLIND.values() for c in claims if c["kind"] in KINDS]
 
@@ -231,6 +262,7 @@ def later_faithful(name: str) -> list[dict]:
 @pytest.mark.parametrize("name", [
     pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=f"{least}/{len(later_faithful(name))} kept: "
                                                 "freer paraphrases than the rules read"))
+    if least < LEAST_KEPT * len(later_faithful(name)) else name
     for name, (_, _, least) in LATER_BLIND.items()])
 def test_later_blind_faithful_paraphrases_keep_their_citation(name):
     lost = [c["claim"] for c in later_faithful(name) if not kept(c)]
@@ -245,8 +277,10 @@ def test_later_blind_faithful_count_does_not_drop(name):
 def test_later_blind_claims_are_built_from_test_evidence():
     assert_built_from_evidence(BLIND2_CLAIMS, "test")
     assert Counter(c["kind"] for c in BLIND2_CLAIMS)["faithful"] == 35 == len(BLIND2_CLAIMS) - 35
-    assert_built_from_evidence(BLIND3_CLAIMS, "test")
-    assert Counter(c["kind"] for c in BLIND3_CLAIMS) == {"faithful": 40, **{kind: 10 for kind in KINDS}}
+    for name in ("blind3", "blind4", "blind5", "blind6"):
+        claims = LATER_BLIND[name][0]
+        assert_built_from_evidence(claims, "test")
+        assert Counter(c["kind"] for c in claims) == {"faithful": 40, **{kind: 10 for kind in KINDS}}
 
 
 # Design data for the next rules (tests/data/support_claims_free.jsonl): 40 faithful and 40 flipped claims
@@ -265,16 +299,5 @@ def test_free_claims_are_built_from_train_evidence():
 def test_free_claims_do_no_worse_than_when_written():
     faithful = [c for c in FREE_CLAIMS if c["kind"] == "faithful"]
     flipped = [c for c in FREE_CLAIMS if c["kind"] in KINDS]
-    assert sum(kept(c) for c in faithful) >= 19  # 15 when written, 19 since the third round of rules
+    assert sum(kept(c) for c in faithful) >= 20  # 15 when written, 19 since the third round of rules, 20 the fifth
     assert sum(cite(c).citations == [] for c in flipped) >= 37  # 33 when written
-
-
-# A fourth blind set (tests/data/support_claims_blind4.jsonl), written like the third after its rounds of
-# rules and kept unrun: the next round's held-out number. Only its making is checked here.
-BLIND4 = Path(__file__).parent / "data" / "support_claims_blind4.jsonl"
-
-
-def test_the_reserved_blind_claims_are_built_from_test_evidence():
-    claims = [json.loads(line) for line in BLIND4.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert_built_from_evidence(claims, "test")
-    assert Counter(c["kind"] for c in claims) == {"faithful": 40, **{kind: 10 for kind in KINDS}}
