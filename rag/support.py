@@ -75,8 +75,8 @@ is a name even as a sentence's first word.
 
 Held out, the latest rounds (tests/test_support.py, LATER_BLIND: claims written by someone who had read
 neither these rules nor the other claims, each set run once before it was designed on): after the
-fourth round faithful paraphrases kept 29/40 and flips dropped 38/40; after the fifth (windows, acronyms,
-titles, country adjectives) 39/40 and 36/40; after the sixth (each negation alone, nationalities before a
+fourth round faithful paraphrases kept 29/40 and flips dropped 38/40; after round 5a (windows, acronyms,
+titles, country adjectives) 39/40 and 36/40; after round 5b (each negation alone, nationalities before a
 noun) 36/40 and 36/40 (37/40 faithful with the 1.5B vouching for reworded sentences).
 
 Why the contradiction rules: coverage and names pass a sentence that flips its fact with the same
