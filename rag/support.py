@@ -51,6 +51,8 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   words whose clause, in the other sentence, opens with another name (`_acts_elsewhere`);
 - noun phrases (`_swapped_adjectives`): "a Ukrainian invasion of Russia" / "a Russian invasion of its
   neighbor": the nationality before a noun the span gives another nationality the claim names;
+- sides (`_swapped_objects`): "alongside Russia against Ukraine" / "alongside Ukraine ... Russia": the
+  name after alongside/against/toward... must not be another name the claim gives elsewhere;
 - open questions (`_only_asked`): a span whose words the claim shares stand mostly in whether/if
   clauses does not support a claim without whether/if ("too early to tell whether X is interested" /
   "it is clear that X is interested");
@@ -703,7 +705,8 @@ class Claim:
         if opposed:
             return "says the opposite: " + " / ".join(opposed)
         known = known | claim.capitals | span.capitals
-        return (_swapped_roles(claim, span, known) or _swapped_adjectives(claim, span) or _lent_names(claim, span, known)
+        return (_swapped_roles(claim, span, known) or _swapped_adjectives(claim, span)
+                or _swapped_objects(claim, span, known) or _lent_names(claim, span, known)
                 or _moved_places(claim, span, known) or _lent_dates(claim, span) or _only_asked(claim, span))
 
 
@@ -770,6 +773,28 @@ def _swapped_adjectives(claim: Reading, span: Reading) -> str:
         theirs = {adjective_of(span.words, j) for j, w in enumerate(span.words) if w.stem == word.stem} - {""}
         if theirs and mine not in theirs and (theirs & claim_countries) - {mine}:
             return f"roles differ: {claim.words[i - 1].text} {word.text} / {', '.join(sorted(theirs))}"
+    return ""
+
+
+_SIDED = frozenset("alongside against toward towards behind beside".split())  # whose side: not symmetric
+
+
+def _swapped_objects(claim: Reading, span: Reading, known: frozenset[str]) -> str:
+    """Who stands where: "alongside Russia against Ukraine" / "alongside Ukraine ... Russia". A name after
+    a preposition that takes sides (`_SIDED`) in the claim, where the span has another name the claim
+    also names after that preposition, and has the claim's name elsewhere, swapped the two."""
+    claim_names, span_names = claim.names(known), span.names(known)
+    after = lambda words, names, i: {words[i + 1].stem} if i + 1 < len(words) and names[i + 1] else set()
+    claim_stems = {w.stem for w, n in zip(claim.words, claim_names) if n}
+    span_stems = {w.stem for w, n in zip(span.words, span_names) if n}
+    for i, word in enumerate(claim.words):
+        mine = after(claim.words, claim_names, i) if word.text.lower() in _SIDED else set()
+        if not mine:
+            continue
+        theirs = set().union(*(after(span.words, span_names, j) for j, w in enumerate(span.words)
+                               if w.text.lower() == word.text.lower()))
+        if theirs and not _overlaps(mine, theirs) and _overlaps(theirs, claim_stems) and _overlaps(mine, span_stems):
+            return f"roles differ: {word.text} {' '.join(sorted(mine))} / {' '.join(sorted(theirs))}"
     return ""
 
 

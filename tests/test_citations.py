@@ -434,6 +434,12 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
          False, "the span only asks whether: diplomaci, govern, interest, sincer"),
         (EARLY, "A source said it is too early to tell whether the Russian government is sincerely interested in "
          "diplomacy", True, ""),
+        # whose side: the names after alongside/against
+        ("Joly stressed the need to stand alongside Ukraine against Russia.",
+         "Joly stressed the need to stand alongside Russia against Ukraine", False,
+         "roles differ: alongside russia / ukrain"),
+        ("Joly stressed the need to stand alongside Ukraine against Russia.",
+         "Joly said one must stand alongside Ukraine against Russia", True, ""),
         # a country and its adjective are one term for coverage too
         (MINISTERS, "Blinken will meet German, British and French ministers", True, ""),
     ],

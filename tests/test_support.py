@@ -182,14 +182,12 @@ def test_blind_faithful_count_does_not_drop():
 BLIND2 = Path(__file__).parent / "data" / "support_claims_blind2.jsonl"
 BLIND2_CLAIMS = [json.loads(line) for line in BLIND2.read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND2_FAITHFUL_KEPT = 24  # 19 when run once; the third round of rules was designed on its losses
-# Flips it let through (30 of 35 dropped when run once; 32 since the third round):
+# Flips it let through (30 of 35 dropped when run once; 32 since the third round, 33 since the fifth):
 BLIND2_MISSED = {
     "blind2-negation-07": "'not every option is on the table' / 'no option is excluded': two negations, "
                           "read lexically",
     "blind2-actor-05": "'Kuleba, who met the Secretary ..., indicated' / 'The Secretary, who met ... Kuleba, "
                        "indicated': the speaker swapped with a relative clause's object",
-    "blind2-actor-07": "'alongside Russia against Ukraine' / 'alongside Ukraine against Russia': objects of two "
-                       "prepositions swapped",
 }
 
 # A third blind set (tests/data/support_claims_blind3.jsonl): 40 faithful and 40 flipped claims (10 of each
@@ -220,18 +218,16 @@ BLIND3_MISSED = {
 #   blind6, after round 5b: faithful kept 36/40 (37/40),  flips kept 4/40 (4/40)
 # Round 5a: a window lends no day and no actor, acronyms, names given by title or description, country
 # adjectives in coverage; 5b: each not/no/never on its own, nationalities before a noun. Then "only asks
-# whether" (blind6-negation-10).
+# whether" (blind6-negation-10) and names swapped after alongside/against (blind2-actor-07, blind5-actor-05,
+# blind6-actor-06: the same evidence).
 def load(name: str) -> list[dict]:
     path = Path(__file__).parent / "data" / f"support_claims_{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-_ALONGSIDE = "'alongside Russia against Ukraine' / 'alongside Ukraine once morest Russia': objects of two prepositions"
 BLIND_LATER_MISSED = {
-    "blind5-actor-05": _ALONGSIDE,
     "blind5-actor-06": "'a possible Ukrainian invasion of Russia': dropped on its own chunk, repaired to a window of "
                        "another chunk that covers 0.55 of it without the invasion",
-    "blind6-actor-06": _ALONGSIDE,
     "blind6-actor-08": "'Russia's top diplomat hoped for better behaviour on the part of Ukraine' / 'the head of "
                        "Ukrainian diplomacy ... on the part of Russia': two countries swapped across phrases",
     "blind6-actor-10": "'Western countries demand that the Kremlin' / 'the Kremlin demands ... that Westerners': "
