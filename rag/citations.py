@@ -76,7 +76,8 @@ from dataclasses import dataclass
 from rag.prompts import is_refusal
 from rag.schema import Citation, Passage, Span
 from rag.spans import passage_sentences, sentence_spans
-from rag.support import Claim, Reading, proper_names, titles
+from rag.reading import Reading, proper_names, titles
+from rag.support import Claim
 from rag.terms import TermWeights, fold_demonyms, tokens
 
 SUPPORT_THRESHOLD = 0.5  # least share of a sentence's content-term weight its cited span must cover

@@ -42,13 +42,18 @@ def stemmer():
 
 
 @lru_cache(maxsize=4096)
-def _stem(word: str) -> str:
+def word_stem(word: str) -> str:
+    """A lower-case word's stem, as every index and rule of newsrag stems it.
+
+    >>> word_stem("talks"), word_stem("talked")
+    ('talk', 'talk')
+    """
     return stemmer().stemWord(word)
 
 
 def tokens(text: str) -> list[str]:
     """All stemmed tokens of `text`, stop words included (as the BM25 index sees a sentence)."""
-    return [_stem(w) for w in WORD.findall(text.lower())]
+    return [word_stem(w) for w in WORD.findall(text.lower())]
 
 
 # Adjectives of nationality and their country, for the evidence an answer must share with a question
@@ -65,7 +70,7 @@ _DEMONYMS = """american:america british:britain canadian:canada chinese:china eu
 
 @lru_cache(maxsize=1)
 def _demonym_stems() -> dict[str, str]:
-    return {_stem(adjective): _stem(country) for adjective, country in (pair.split(":") for pair in _DEMONYMS)}
+    return {word_stem(adjective): word_stem(country) for adjective, country in (pair.split(":") for pair in _DEMONYMS)}
 
 
 def fold_demonyms(stems: list[str]) -> list[str]:
@@ -107,7 +112,7 @@ def content_terms(text: str) -> list[str]:
     seen: dict[str, None] = {}
     for word in WORD.findall(text.lower()):
         if word not in STOPWORDS:
-            seen.setdefault(_stem(word), None)
+            seen.setdefault(word_stem(word), None)
     return list(seen)
 
 

@@ -64,7 +64,7 @@ BLIND_MISSED = {
 }
 # The blind faithful paraphrases kept: 40/45 when run once (before the fixes 36/45). Two of the five losses
 # ("Washington" where the span says "the United States", "Russian demands" against "Moscow's demands") led
-# to the capital rule of rag.support (_CAPITALS): 42/45 since, so these are design data now; 44/45 after the
+# to the capital rule of rag.support (rag.names.CAPITALS): 42/45 since, so these are design data now; 44/45 after the
 # third round. Still lost: a sentence covered below the threshold.
 BLIND_FAITHFUL_KEPT = 44
 
