@@ -39,6 +39,7 @@ _NOT_NAMES = (STOPWORDS | _CLAUSE_WORDS | _CONJUNCTIONS | _ADVERBS | _NEGATIONS
 _BE = frozenset("is are was were be been being".split())
 _AUXILIARIES = _BE | frozenset("has have had will would can could may might must shall should did does do".split())
 _DETERMINERS = frozenset("the a an its his her their our my your this that these those of".split())
+_DIRECTIONS = frozenset("western eastern northern southern".split())
 _PASSIVE_REACH = 8  # "was assured of support against the Russian threat by": "by" at most this many words after
 # Past forms a stemmer leaves alone, as their verbs' stems: "avoided shaking hands" / "shook hands".
 _IRREGULAR = {past: word_stem(verb) for past, verb in (pair.split(":") for pair in """
@@ -303,8 +304,13 @@ class Reading:
             return False
         if any(w.text.lower() in _AUXILIARIES for w in words[max(0, i - 2) : i]):
             return True
-        # "European allies", "Russian demands": after a nationality's adjective, a noun
-        return text.endswith("ed") or (text.endswith("s") and names[i - 1] and not adjective(before.stem))
+        # "Russian demands", "Western countries": after a nationality's or a direction's adjective, a noun
+        described = adjective(before.stem) or before.text.lower() in _DIRECTIONS
+        if text.endswith("ed") or (text.endswith("s") and names[i - 1] and not described):
+            return True
+        # "Western countries demand that ...": a word between a plural noun and "that"
+        after = words[i + 1].text.lower() if i + 1 < len(words) else ""
+        return after == "that" and before.text.lower().endswith("s") and before.lexical and not before.capital
 
     def phrases(self, names: list[bool], inside: list[bool]) -> list[tuple[int, int, set[str]]]:
         """Runs of name words among the words `inside`, "of" allowed within ("Secretary of State

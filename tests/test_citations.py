@@ -436,6 +436,12 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
          False, "the span only asks whether: diplomaci, govern, interest, sincer"),
         (EARLY, "A source said it is too early to tell whether the Russian government is sincerely interested in "
          "diplomacy", True, ""),
+        # a verb between a plural noun and "that"; a direction's adjective is no actor's verb
+        ("To ease tensions, the Kremlin demands that Western countries give up exercises in Eastern Europe.",
+         "Western countries demand that the Kremlin give up exercises in Eastern Europe", False,
+         "roles differ: western / demand / "),
+        ("To ease tensions, the Kremlin demands that Western countries give up exercises in Eastern Europe.",
+         "The Kremlin demands that Western countries give up exercises in Eastern Europe", True, ""),
         # whose side: the names after alongside/against
         ("Joly stressed the need to stand alongside Ukraine against Russia.",
          "Joly stressed the need to stand alongside Russia against Ukraine", False,

@@ -203,8 +203,6 @@ BLIND3_FAITHFUL_KEPT = 31  # 29 when run once, 30 after the fourth round, 31 aft
 # roles, irregular past forms, "avoid" as a denial, hope/doubt and often/rarely, a name found only in lower
 # case is missing), so these claims are design data now too. Still let through:
 BLIND3_MISSED = {
-    "blind3-actor-06": "'Western countries are demanding that the Kremlin' / 'the Kremlin demands ... that "
-                       "Westerners': a lower-case actor",
     "blind3-actor-08": "'a permanent Belarusian military presence in Russia' / 'a permanent Russian military in the "
                        "former Soviet republic': roles of two places in a noun phrase (the span's 'Russian-Belarusian "
                        "military drills' gives the noun the claim's nationality too)",
@@ -220,7 +218,8 @@ BLIND3_MISSED = {
 # Round 5a: a window lends no day and no actor, acronyms, names given by title or description, country
 # adjectives in coverage; 5b: each not/no/never on its own, nationalities before a noun. Then "only asks
 # whether" (blind6-negation-10) and names swapped after alongside/against (blind2-actor-07, blind5-actor-05,
-# blind6-actor-06: the same evidence): round 5c. Then two antonyms (ease/increase, praise/lament: blind7's flips).
+# blind6-actor-06: the same evidence): round 5c. Then two antonyms (ease/increase, praise/lament: blind7's flips),
+# and "Western countries demand that" read as a verb after a plural noun (blind3-actor-06, blind6-actor-10).
 def load(name: str) -> list[dict]:
     path = Path(__file__).parent / "data" / f"support_claims_{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -231,8 +230,6 @@ BLIND_LATER_MISSED = {
                        "another chunk that covers 0.55 of it without the invasion",
     "blind6-actor-08": "'Russia's top diplomat hoped for better behaviour on the part of Ukraine' / 'the head of "
                        "Ukrainian diplomacy ... on the part of Russia': two countries swapped across phrases",
-    "blind6-actor-10": "'Western countries demand that the Kremlin' / 'the Kremlin demands ... that Westerners': "
-                       "'demand' after a plural noun is not read as a verb",
 }
 # name: (claims, the flips it lets through, faithful paraphrases kept)
 LATER_BLIND = {
