@@ -181,7 +181,8 @@ class _Candidate(Span):
     tokens: frozenset[str]
     reading: Reading
     names: frozenset[str]  # stems the span writes capitalised (and the person its "He" means)
-    folded: frozenset[str] = frozenset()  # its tokens with adjectives as their countries (rag.terms.fold_demonyms)
+    folded: frozenset[str]  # its tokens with adjectives as their countries (rag.terms.fold_demonyms)
+    abbreviations: frozenset[str]  # acronyms it writes or spells (Reading.abbreviations)
 
 
 class CitationStream:
@@ -209,7 +210,7 @@ class CitationStream:
         self._spans: dict[int, list[_Candidate]] = {}
         self._known: frozenset[str] | None = None
         self._proper_names: frozenset[str] | None = None
-        self._people: dict[tuple[str, ...], frozenset[str]] | None = None  # titles of one person (rag.support)
+        self._people: dict[tuple[str, ...], frozenset[str]] | None = None  # titles of one person (rag.reading)
         self._out: list[str] = []
         self._sentence = ""  # the current sentence as received
         self._pending = ""  # the current sentence as it will be emitted if it holds
@@ -377,7 +378,7 @@ class CitationStream:
                                frozenset().union(*(s.span.reading.numbers for s in strong)),
                                any(s.span.reading.negates for s in strong),
                                frozenset().union(*(s.span.names for s in strong)),
-                               frozenset().union(*(s.span.reading.abbreviations for s in strong)))
+                               frozenset().union(*(s.span.abbreviations for s in strong)))
         repair = None  # another passage that supports the sentence, when none of the cited ones does
         if checked and (together or not strong):
             tried = {m - 1 for m, _ in checked}
@@ -458,29 +459,24 @@ class CitationStream:
             p = self.passages[index]
             singles = passage_sentences(p)
             texts = [p.text[s - p.start : e - p.start] for s, e in singles]
+            readings = [Reading.of(text) for text in texts]
             # "He reiterated that ...": the pronoun names whom the sentence before names first
-            meant = [self._subject(texts[i - 1]) if i and _PRONOUN.search(text) else frozenset()
+            meant = [readings[i - 1].subject(self._names()) if i and _PRONOUN.search(text) else frozenset()
                      for i, text in enumerate(texts)]
             spans = []
             for size in range(1, WINDOW + 1):
                 for i in range(len(singles) - size + 1):
                     s, e = singles[i][0], singles[i + size - 1][1]
                     quote = p.text[s - p.start : e - p.start]
-                    reading = Reading.of(quote)
-                    # names given by description or by a pronoun count as written there
+                    reading = readings[i] if size == 1 else Reading.of(quote)
+                    # names given by description ("the German capital", a title) or by a pronoun count as
+                    # written there; a "he said" after a title is read in the window with its sentence
                     named = meant[i] | reading.described(self._titles())
                     words = frozenset(tokens(quote)) | named
                     spans.append(_Candidate(p.source, s, e, quote, words, reading, reading.written_capitalised() | named,
-                                            frozenset(fold_demonyms(list(words)))))
+                                            frozenset(fold_demonyms(list(words))), reading.abbreviations))
             self._spans[index] = spans
         return spans
-
-    def _subject(self, sentence: str) -> frozenset[str]:
-        """Whom a "He ..." after `sentence` means: its first person or body, and the person its title
-        names ("The US Secretary of State ... . “...,” he said.")."""
-        reading = Reading.of(sentence)
-        subject = reading.subject(self._names())
-        return subject | Reading.of(" ".join(sorted(subject))).described(self._titles()) if subject else subject
 
     def _titles(self) -> dict[tuple[str, ...], frozenset[str]]:
         if self._people is None:
@@ -506,13 +502,13 @@ class CitationStream:
         earlier passage and to single sentences over windows (they come first)."""
         best = Support(0.0, None, frozenset(claim.keys))
         rank: tuple = (False, False, -len(claim.keys) - 1, -1.0)
+        # a country and its adjective are one term ("German ministers" / "ministers of Germany")
+        folded = list(zip(claim.terms, fold_demonyms(claim.terms)))
         for index in indices:
             for span in self._candidates(index):
-                # a country and its adjective are one term ("German ministers" / "ministers of Germany")
-                coverage = self.weights.coverage(claim.terms, span.tokens | {
-                    t for t, f in zip(claim.terms, fold_demonyms(claim.terms)) if f in span.folded})
+                coverage = self.weights.coverage(claim.terms, span.tokens | {t for t, f in folded if f in span.folded})
                 missing = claim.lacks(span.tokens, span.reading.numbers, span.reading.negates, span.names,
-                                      span.reading.abbreviations)
+                                      span.abbreviations)
                 enough = coverage >= self.threshold
                 # a span the model may vouch for (`rescue`) is read for contradictions too
                 read = enough or (self.rescue is not None and coverage >= RESCUE_FLOOR)

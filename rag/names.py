@@ -31,7 +31,7 @@ TITLES = frozenset(word_stem(w) for w in """minister secretary president chancel
 def canonical(stem: str) -> str:
     """One stem for a country and its adjective or alias: "us", "american" -> "america"."""
     folded = fold_demonyms([stem])[0]
-    return ALIASES.get(folded, (folded,))[0] if folded in ("us", "usa") else folded
+    return "america" if folded in ("us", "usa") else folded
 
 
 def overlaps(phrase: set[str], names: set[str]) -> bool:

@@ -72,8 +72,8 @@ Berlin, a title the passages give one person, `titles`: "the US Secretary of Sta
 they write "US Secretary of State Antony Blinken"), a long name one letter apart ("Zelensky" /
 "Zelenskiy"), a capital or "the United States" for its country in roles too ("Minsk announced" /
 "announced by Belarus"), and, in a span that opens with "He"/"She" (or ends "..., he said"), the person
-the sentence before names first (rag.citations; its title counts too). A country, adjective or capital
-is a name even as a sentence's first word.
+the sentence before names first (rag.citations; a title there counts in the window of both). A
+country, adjective or capital is a name even as a sentence's first word.
 
 Held out, the latest rounds (tests/test_support.py, LATER_BLIND: claims written by someone who had read
 neither these rules nor the other claims, each set run once before it was designed on): after the
@@ -258,13 +258,12 @@ class Claim:
             for no, yes in ((span_no, claim_yes), (claim_no, span_yes)):
                 if len(no & yes) >= _NEGATED_SHARED:
                     flipped = no & yes
-        for side, no, other, yes in ((span, span_no, claim, claim_yes), (claim, claim_no, span, span_yes)):
-            for scope in side.scopes if not flipped else ():
-                # the same for each not/no/never on its own, whatever else both sides deny: "while denying
-                # any warlike intent, ... does not depend on guarantees for its security" / "although it
-                # denies any warlike intention, ... requires guarantees for its security"
-                if scope[0] not in other.denied and len(set(scope) & no & yes) >= _NEGATED_SHARED:
-                    flipped = set(scope) & no & yes
+        if not flipped:  # the same for each not/no/never on its own, whatever else both sides deny:
+            # "while denying any warlike intent, ... does not depend on guarantees for its security" /
+            # "although it denies any warlike intention, ... requires guarantees for its security"
+            sides = ((span, span_no, claim, claim_yes), (claim, claim_no, span, span_yes))
+            flipped = next((set(scope) & no & yes for side, no, other, yes in sides for scope in side.scopes
+                            if scope[0] not in other.denied and len(set(scope) & no & yes) >= _NEGATED_SHARED), set())
         if flipped:
             return "negation flipped: " + ", ".join(sorted(flipped))
         opposed = _opposed((claim_yes - span.asserted) | (claim.denials - span.denials),
