@@ -380,7 +380,10 @@ class CitationStream:
                                frozenset().union(*(s.span.names for s in strong)),
                                frozenset().union(*(s.span.abbreviations for s in strong)))
         repair = None  # another passage that supports the sentence, when none of the cited ones does
-        if checked and (together or not strong):
+        # ... and none of them says otherwise: a sentence its own passage contradicts ("a Ukrainian
+        # invasion of Russia" cited to "a Russian invasion of Ukraine") is wrong, not mis-numbered, and
+        # a weaker match elsewhere that lacks the contradicted words would only hide that
+        if checked and (together or not strong) and not any(s.conflict for _, s in checked):
             tried = {m - 1 for m, _ in checked}
             repair = self._best(claim, [i for i in range(len(self.passages)) if i not in tried])
             repair = repair if self._holds(repair, sentence) else None

@@ -183,6 +183,21 @@ def test_true_sentence_citing_the_wrong_passage_is_repaired():
     assert cs.unsupported == []
 
 
+def test_a_sentence_its_own_passage_contradicts_is_not_repaired_elsewhere():
+    # blind5-actor-06: "a possible Ukrainian invasion of Russia", cited to the passage that says the
+    # reverse, was once repaired to a passage that shares most of its words but not the invasion
+    said = "Washington says Russia could invade Ukraine at any moment."
+    other = "Washington says troops from Ukraine and Russia could move at any moment."
+    stream = CitationStream([Passage("a.txt", 0, len(said), said, 1.0), Passage("b.txt", 0, len(other), other, 0.9)],
+                            WEIGHTS)
+    sentence = "Washington says Ukraine could invade Russia at any moment"
+    assert stream.coverage_in(sentence, 2) >= SUPPORT_THRESHOLD  # enough words for a repair
+    stream.feed(sentence + " [1].")
+    stream.finish()
+    assert stream.citations == [] and stream.stats["repaired"] == 0
+    assert [d.reason for d in stream.decisions] == ["passage 1: roles differ: ukrain / invade / russia"]
+
+
 def test_sentence_no_passage_supports_gets_no_marker_and_is_listed():
     cs, _ = run(by_char("Blinken and Lavrov signed a peace treaty in Vienna [1]."))
     assert cs.text == ""  # never shown as an answer
