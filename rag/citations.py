@@ -507,6 +507,7 @@ class CitationStream:
         rank: tuple = (False, False, -len(claim.keys) - 1, -1.0)
         # a country and its adjective are one term ("German ministers" / "ministers of Germany")
         folded = list(zip(claim.terms, fold_demonyms(claim.terms)))
+        contradicted: list[tuple[_Candidate, float, str]] = []
         for index in indices:
             for span in self._candidates(index):
                 coverage = self.weights.coverage(claim.terms, span.tokens | {t for t, f in folded if f in span.folded})
@@ -520,6 +521,17 @@ class CitationStream:
                 candidate = (strong and not missing, strong, -len(missing), round(coverage, 12))
                 if candidate > rank:
                     best, rank = Support(coverage, span, missing, conflict), candidate
+                if conflict:
+                    contradicted.append((span, coverage, conflict))
+        # "... would impose severe consequences, threats that Moscow took very seriously" kept by its
+        # first half: when the span with the sentence beside it covers more of the claim and says
+        # otherwise ("Moscow downplayed these threats"), the part the span left out is what is wrong
+        if rank[0]:
+            for span, coverage, conflict in contradicted:
+                if (span.source == best.span.source and span.start <= best.span.start and best.span.end <= span.end
+                        and coverage > best.coverage):
+                    return Support(best.coverage, best.span, best.missing, "the sentence beside it says otherwise: "
+                                   + conflict)
         return best
 
     def _cite(self, span: _Candidate) -> int:

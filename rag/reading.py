@@ -40,7 +40,8 @@ _BE = frozenset("is are was were be been being".split())
 _AUXILIARIES = _BE | frozenset("has have had will would can could may might must shall should did does do".split())
 _DETERMINERS = frozenset("the a an its his her their our my your this that these those of".split())
 _DIRECTIONS = frozenset("western eastern northern southern".split())
-_PASSIVE_REACH = 8  # "was assured of support against the Russian threat by": "by" at most this many words after
+_FRAMES = frozenset("at in on during amid following after before since despite".split())  # open a scene
+_PASSIVE_REACH = 12  # "was assured of support against the Russian threat by": "by" at most this many words after
 # Past forms a stemmer leaves alone, as their verbs' stems: "avoided shaking hands" / "shook hands".
 _IRREGULAR = {past: word_stem(verb) for past, verb in (pair.split(":") for pair in """
     shook:shake met:meet spoke:speak took:take gave:give held:hold made:make went:go sent:send told:tell
@@ -247,7 +248,12 @@ class Reading:
             subject = backward and any(w.text.lower() in _BE for w in words[max(0, i - 3) : i])
             if subject:  # "US accusations that Moscow ... were rejected by": the subject that opens the
                 # sentence is denied, past any clause between
-                scope = [j for j in range(i) if words[j].sentence == word.sentence and not words[j].capital]
+                # ("At last week's talks, Moscow's demands were rejected by": an opening phrase of place or
+                # time, up to its comma, is no subject)
+                opener = next(j for j in range(i + 1) if words[j].sentence == word.sentence)
+                framed = words[opener].text.lower() in _FRAMES and words[opener].clause != word.clause
+                scope = [j for j in range(i) if words[j].sentence == word.sentence and not words[j].capital
+                         and not (framed and words[j].clause == words[opener].clause)]
             governed = [j for j in scope if words[j].polar and not words[j].text.lower().endswith("ly")
                         and (subject or words[j].clause == word.clause)][:1 if word.stem == "non" else _NEGATION_REACH]
             negated.update(governed)
@@ -344,8 +350,22 @@ class Reading:
             return set().union(*agents), before, agents[0] if agents else set()
         if not any(w.lexical for w in self.words[:i] if w.clause == clause) and any(a == i + 1 for a, b, st in phrases):
             return after, before, next(st for a, b, st in phrases if a == i + 1)
+        # "the factor that raised tensions was the drills of Russia and Belarus": a name past "was" is
+        # what the verb's subject is, not who it acts upon
+        copula = next((k for k in range(i + 1, len(self.words)) if self.words[k].clause == clause
+                       and self.words[k].text.lower() in _BE), None)
+        if copula is not None:
+            after = set().union(*(st for a, b, st in phrases if i < a < copula))
         opening = self.opening(names, clause)
-        return before, after, opening[2] if opening and opening[1] < i else set()
+        subject = opening[2] if opening and opening[1] < i else set()
+        if i and self.words[i - 1].text.lower() == "and":
+            # "Ukraine estimates that troops are massed and fears an invasion": a verb after "and" may
+            # share the subject that opens the sentence
+            first = next(w.clause for w in self.words if w.sentence == self.words[i].sentence)
+            opens = self.opening(names, first)
+            if opens and first != clause:
+                before, subject = before | opens[2], subject | opens[2]
+        return before, after, subject
 
     @property
     def abbreviations(self) -> frozenset[str]:

@@ -309,6 +309,11 @@ def verdict(article: str, sentence: str) -> tuple[bool, str]:
 
 
 ROLES = "The United States has accused Russia of sending saboteurs to eastern Ukraine."
+US_COMMITMENT = "Blinken will confirm the commitment of the US to the sovereignty of Ukraine."
+THREATS = ("Blinken said the allies will impose severe consequences on Russia in the event of an invasion. "
+           "Moscow downplayed these threats.")
+CRIMEA = ("Ukraine estimates that 100,000 Russian troops are massed on the border and fears an invasion like "
+          "the annexation of Crimea.")
 TWO_MEN = "Lavrov said he does not expect a breakthrough in Geneva. Blinken promised a severe response."
 ITINERARY = "Blinken will meet Zelensky on Wednesday (19) in Kiev, and on Thursday (20) the Germans in Berlin."
 DEMANDS = ("Moscow has stressed that its demands are non-negotiable and the United States regards the main ones "
@@ -465,6 +470,36 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
          "Joly said one must stand alongside Ukraine against Russia", True, ""),
         # a country and its adjective are one term for coverage too
         (MINISTERS, "Blinken will meet German, British and French ministers", True, ""),
+        # round 5d (blind8): a short acronym in another's place, a time relative to the day, converses
+        (US_COMMITMENT, "Blinken will confirm the commitment of the EU to the sovereignty of Ukraine", False,
+         "eu where the span has america"),
+        (US_COMMITMENT, "Blinken will confirm the US commitment to the sovereignty of Ukraine", True, ""),
+        (US_COMMITMENT, "Blinken will confirm the commitment of the United States to the sovereignty of Ukraine", True,
+         ""),
+        ("Russia expects a written response from NATO this week.",
+         "Russia expects a written response from NATO next month", False, "next month: the span has this week"),
+        ("Russia expects a written response from NATO this week.",
+         "Russia expects NATO to respond in writing this week", True, ""),
+        ("He was preceded there on Tuesday by Joly, who stressed the need to stand with Ukraine.",
+         "Joly followed him there on Tuesday, stressing the need to stand with Ukraine", False,
+         "says the opposite: follow / preced"),
+        # the part of a sentence its span leaves out, which the sentence beside the span contradicts
+        (THREATS, "Blinken said the allies will impose severe consequences on Russia in the event of an invasion, "
+         "threats Moscow took seriously", False, "the sentence beside it says otherwise: says the opposite: serious / "
+         "downplay"),
+        (THREATS, "Blinken said the allies will impose severe consequences on Russia in the event of an invasion",
+         True, ""),
+        # passives and subjects: an opening phrase of time is no subject, a name past "was" is not acted upon,
+        # a verb after "and" may share the sentence's subject, "by" reaches past a long phrase
+        ("Washington and its allies rejected Moscow's demands at last week's talks, where no progress was made.",
+         "At last week's talks, Moscow's demands were rejected by Washington and its allies", True, ""),
+        ("Another factor that raised tensions was the holding of exercises between Russia and Belarus.",
+         "Tensions were raised by Russia and Belarus holding exercises", True, ""),
+        (CRIMEA, "Ukraine fears an invasion like the annexation of Crimea", True, ""),
+        (CRIMEA, "Crimea fears an invasion like the annexation of Ukraine", False, "roles differ: crimea / fears / ukrain"),
+        ("NATO chief Jens Stoltenberg assured Zelensky of support in the face of the threat from Russia.",
+         "Zelensky was assured of support in the face of the threat from Russia by NATO chief Jens Stoltenberg", True,
+         ""),
     ],
 )
 def test_windows_negations_noun_phrases_and_acronyms(article, sentence, is_kept, reason):
