@@ -42,6 +42,9 @@ _DETERMINERS = frozenset("the a an its his her their our my your this that these
 _DIRECTIONS = frozenset("western eastern northern southern".split())
 _FRAMES = frozenset("at in on during amid following after before since despite".split())  # open a scene
 _PASSIVE_REACH = 12  # "was assured of support against the Russian threat by": "by" at most this many words after
+# "organised" reads as "organized" (the stemmer keeps them apart): a translated article and a model's
+# answer may spell differently
+_BRITISH = re.compile(r"(?<=[a-z]{4})is(e|es|ed|ing|ation|ations)$")
 # Past forms a stemmer leaves alone, as their verbs' stems: "avoided shaking hands" / "shook hands".
 _IRREGULAR = {past: word_stem(verb) for past, verb in (pair.split(":") for pair in """
     shook:shake met:meet spoke:speak took:take gave:give held:hold made:make went:go sent:send told:tell
@@ -218,7 +221,7 @@ class Reading:
                     clause, part = clause + 1, part + 1
                 elif comma and lower in _CONJUNCTIONS:
                     part += 1
-                stem = _IRREGULAR.get(lower) or word_stem(lower)
+                stem = _IRREGULAR.get(lower) or word_stem(_BRITISH.sub(r"iz\1", lower))
                 if stem in DATES and previous[0] == "number":
                     dates.add((stem, previous[1]))
                 previous = ("date", stem) if stem in DATES else ("", "")
@@ -256,8 +259,17 @@ class Reading:
                          and not (framed and words[j].clause == words[opener].clause)]
             governed = [j for j in scope if words[j].polar and not words[j].text.lower().endswith("ly")
                         and (subject or words[j].clause == word.clause)][:1 if word.stem == "non" else _NEGATION_REACH]
-            negated.update(governed)
-            denied.update(governed[:1])
+            heads = governed[:1]
+            if governed and not backward:  # "will not expand into Ukraine or deploy forces": or/nor
+                # carry the negation to the word after them, a head of its own
+                for k in range(governed[-1] + 1, len(words)):
+                    if words[k].clause != word.clause:
+                        break
+                    if words[k].text.lower() in ("or", "nor"):
+                        heads += [j for j in range(k + 1, len(words)) if words[j].clause == word.clause
+                                  and words[j].polar and not words[j].text.lower().endswith("ly")][:1]
+            negated.update(governed + heads)
+            denied.update(heads)
             if governed and word.stem not in _DENIALS:
                 scopes.append(tuple(words[j].stem for j in governed))
             if not governed:  # "had not been in Kiev and Berlin": what it denies are the names
@@ -358,6 +370,8 @@ class Reading:
             after = set().union(*(st for a, b, st in phrases if i < a < copula))
         opening = self.opening(names, clause)
         subject = opening[2] if opening and opening[1] < i else set()
+        resumed = self.resumed(i, names) if not subject else set()
+        before, subject = before | resumed, subject | resumed
         if i and self.words[i - 1].text.lower() == "and":
             # "Ukraine estimates that troops are massed and fears an invasion": a verb after "and" may
             # share the subject that opens the sentence
@@ -421,6 +435,19 @@ class Reading:
             return phrases[0]
         return None
 
+    def resumed(self, i: int, names: list[bool]) -> set[str]:
+        """The name that opens the sentence, when the verb at i opens the clause that follows a relative
+        clause about it: "Zelensky, who met Blinken on Wednesday, indicated ..." (empty otherwise)."""
+        words, clause = self.words, self.words[i].clause
+        if any(w.lexical for w in words[:i] if w.clause == clause):
+            return set()
+        sentence = [w for w in words if w.sentence == words[i].sentence]
+        first = sentence[0].clause
+        if clause == first or not any(w.text.lower() in ("who", "which") and first < w.clause < clause for w in sentence):
+            return set()
+        opens = self.opening(names, first)
+        return opens[2] if opens else set()
+
     def roles(self, i: int, names: list[bool]) -> tuple[set[str], set[str]] | None:
         """Who does what to whom around the verb at i, within its clause: (actor, acted upon; empty
         when not named), or None when no actor is named. The actor of an active verb is the name
@@ -436,7 +463,9 @@ class Reading:
             acted = opening[2] if opening and opening[1] < i else None
         else:
             actor = opening[2] if opening and opening[1] < i else None
-            if actor and any((words[k].lexical and self.verb(k, names)) or words[k].text.lower() in _REPORTING
+            if actor is None:
+                actor = self.resumed(i, names) or None
+            elif any((words[k].lexical and self.verb(k, names)) or words[k].text.lower() in _REPORTING
                             for k in range(opening[1] + 1, i)):
                 # "Psaki said Russia can launch": the opening name is not the actor of "launch"; the name
                 # right after the reporting verb is, when no other verb stands between

@@ -312,6 +312,10 @@ ROLES = "The United States has accused Russia of sending saboteurs to eastern Uk
 US_COMMITMENT = "Blinken will confirm the commitment of the US to the sovereignty of Ukraine."
 THREATS = ("Blinken said the allies will impose severe consequences on Russia in the event of an invasion. "
            "Moscow downplayed these threats.")
+GUARANTEED = ("Russia wants guarantees that the alliance will not expand into other former Soviet republics, and "
+              "that it will not deploy forces there.")
+BALL = "Blinken, who met Zelensky on Wednesday, indicated that the ball is now in Russia's court."
+HASTILY = "Blinken's trip to Kiev was hastily organized after the talks in Geneva."
 CRIMEA = ("Ukraine estimates that 100,000 Russian troops are massed on the border and fears an invasion like "
           "the annexation of Crimea.")
 TWO_MEN = "Lavrov said he does not expect a breakthrough in Geneva. Blinken promised a severe response."
@@ -500,6 +504,22 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
         ("NATO chief Jens Stoltenberg assured Zelensky of support in the face of the threat from Russia.",
          "Zelensky was assured of support in the face of the threat from Russia by NATO chief Jens Stoltenberg", True,
          ""),
+        # round 5e (blind9): "or" carries a negation on, "attack on" takes a side, a verb after a relative
+        # clause acts for the sentence's first name, British spellings read as American ones
+        (GUARANTEED, "Russia wants guarantees that the alliance will not expand into other former Soviet republics "
+         "or deploy forces there", True, ""),
+        (GUARANTEED, "Russia wants guarantees that the alliance will not expand into other former Soviet republics "
+         "but may deploy forces there", False, "negation flipped: deploy"),
+        ("Psaki said Russia could, at any moment, launch an attack on Ukraine.",
+         "Psaki said Ukraine could, at any moment, launch an attack on Russia", False, "roles differ: on russia / ukrain"),
+        ("Psaki said Russia could, at any moment, launch an attack on Ukraine.",
+         "Psaki said that at any moment Russia could launch an attack on Ukraine", True, ""),
+        (BALL, "Zelensky, who met Blinken on Wednesday, indicated that the ball is now in Russia's court", False,
+         "roles differ: zelenski / indicated / "),
+        (BALL, "Blinken, who saw Zelensky on Wednesday, indicated that the ball is now in Russia's court", True, ""),
+        (HASTILY, "Blinken's trip to Kiev was not organised in a hurry after the talks in Geneva", False,
+         "negation flipped: organ"),
+        (HASTILY, "Blinken's trip to Kiev was organised in a hurry after the talks in Geneva", True, ""),
     ],
 )
 def test_windows_negations_noun_phrases_and_acronyms(article, sentence, is_kept, reason):

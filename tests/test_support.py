@@ -19,7 +19,7 @@ fixes, and run once; what it found wrong is pinned as strict xfails (BLIND_MISSE
 Its faithful losses then led to one rule (capitals); tests/data/support_claims_blind2.jsonl (BLIND2_*),
 written the same way with freer paraphrases, was run once and then designed on (a third round of rules),
 and tests/data/support_claims_blind3.jsonl (BLIND3_*) was run once after that round: the held-out numbers;
-blind4 to blind8 likewise, one for each later round (LATER_BLIND).
+blind4 to blind9 likewise, one for each later round (LATER_BLIND).
 
 Every claim is cited as "[1]" against the passages a retrieval could return for it: passage 1 is the
 chunk of the article (rag.chunking, default chunk size) that holds the evidence, passages 2.. are
@@ -186,8 +186,6 @@ BLIND2_FAITHFUL_KEPT = 24  # 19 when run once; the third round of rules was desi
 BLIND2_MISSED = {
     "blind2-negation-07": "'not every option is on the table' / 'no option is excluded': two negations, "
                           "read lexically",
-    "blind2-actor-05": "'Kuleba, who met the Secretary ..., indicated' / 'The Secretary, who met ... Kuleba, "
-                       "indicated': the speaker swapped with a relative clause's object",
 }
 
 # A third blind set (tests/data/support_claims_blind3.jsonl): 40 faithful and 40 flipped claims (10 of each
@@ -216,6 +214,7 @@ BLIND3_MISSED = {
 #   blind6, after round 5b: faithful kept 36/40 (37/40),  flips kept 4/40 (4/40)
 #   blind7, after round 5c: faithful kept 37/40,          flips kept 2/40
 #   blind8, after 5c and the no-repair rule: faithful kept 35/40, flips kept 5/40
+#   blind9, after round 5d: faithful kept 34/40,          flips kept 3/40
 # Round 5a: a window lends no day and no actor, acronyms, names given by title or description, country
 # adjectives in coverage; 5b: each not/no/never on its own, nationalities before a noun. Then "only asks
 # whether" (blind6-negation-10) and names swapped after alongside/against (blind2-actor-07, blind5-actor-05,
@@ -227,6 +226,9 @@ BLIND3_MISSED = {
 # leaves out that the sentence beside it contradicts, "by" as a side; and for its faithful losses: "by"
 # reaches 12 words, an opening phrase of time is no passive's subject, a name past "was" is not acted
 # upon, a verb after "and" may share the sentence's subject. After it: blind8 39/40 and 0/40.
+# Round 5e, designed on blind9: "or" carries a negation to its next word, "an attack on" takes a side,
+# a verb after a relative clause acts for the name that opens the sentence ("Zelensky, who met Blinken,
+# indicated": also blind2-actor-05 and free-actor-02), British -ise spellings. After it: blind9 35/40, 0/40.
 def load(name: str) -> list[dict]:
     path = Path(__file__).parent / "data" / f"support_claims_{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -245,6 +247,7 @@ LATER_BLIND = {
     "blind6": (load("blind6"), BLIND_LATER_MISSED, 36),
     "blind7": (load("blind7"), BLIND_LATER_MISSED, 37),
     "blind8": (load("blind8"), BLIND_LATER_MISSED, 39),
+    "blind9": (load("blind9"), BLIND_LATER_MISSED, 35),
 }
 LATER_FLIPPED = [(c, missed) for claims, missed, _ in LATER_BLIND.values() for c in claims if c["kind"] in KINDS]
 
@@ -278,7 +281,7 @@ def test_later_blind_faithful_count_does_not_drop(name):
 def test_later_blind_claims_are_built_from_test_evidence():
     assert_built_from_evidence(BLIND2_CLAIMS, "test")
     assert Counter(c["kind"] for c in BLIND2_CLAIMS)["faithful"] == 35 == len(BLIND2_CLAIMS) - 35
-    for name in ("blind3", "blind4", "blind5", "blind6", "blind7", "blind8"):
+    for name in ("blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9"):
         claims = LATER_BLIND[name][0]
         assert_built_from_evidence(claims, "test")
         assert Counter(c["kind"] for c in claims) == {"faithful": 40, **{kind: 10 for kind in KINDS}}
@@ -301,4 +304,4 @@ def test_free_claims_do_no_worse_than_when_written():
     faithful = [c for c in FREE_CLAIMS if c["kind"] == "faithful"]
     flipped = [c for c in FREE_CLAIMS if c["kind"] in KINDS]
     assert sum(kept(c) for c in faithful) >= 20  # 15 when written, 19 since the third round of rules, 20 the fifth
-    assert sum(cite(c).citations == [] for c in flipped) >= 37  # 33 when written
+    assert sum(cite(c).citations == [] for c in flipped) >= 38  # 33 when written, 38 after round 5e
