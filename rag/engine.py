@@ -137,11 +137,13 @@ class Engine:
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         """The k passages most relevant to `question` (hybrid vector + BM25, fused by RRF)."""
         question = self._check_question(question)
-        if self.index.count() == 0:
+        # one read of the catalog's generation for the whole query: each is an SQLite round trip
+        generation = self.index.generation() if self.index.exists() else None
+        if self.index.count(generation) == 0:
             raise IndexNotReady("the index is empty: run `rag ingest` (or Engine.ingest()) first")
-        if self.index.built_differently():
+        if self.index.built_differently(generation):
             raise IndexNotReady("the index was built with other embedding or chunking settings: run `rag ingest` to rebuild it")
-        return self._retriever.retrieve(question, k or self.settings.top_k, filters)
+        return self._retriever.retrieve(question, k or self.settings.top_k, filters, generation)
 
     def as_retriever(self, k: int | None = None, filters: Filters | None = None):
         """A llama-index retriever over `retrieve()` itself (same passages, order and scores), for

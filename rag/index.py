@@ -141,10 +141,11 @@ class Index:
             f";stores={STORE_VERSION}"
         )
 
-    def built_differently(self) -> bool:
+    def built_differently(self, generation: int | None = None) -> bool:
         """Was the index built with another embedder or chunking (`fingerprint`)? Checked by every
-        question: read once per catalog generation (an ingest that rebuilds changes the generation)."""
-        generation = self.catalog.generation
+        question: read once per catalog generation (an ingest that rebuilds changes the generation;
+        a query passes the one it read, `generation()`)."""
+        generation = self.catalog.generation if generation is None else generation
         if self._built_with[0] != generation:
             self._built_with = (generation, self.catalog.get_state("fingerprint"))
         built_with = self._built_with[1]
@@ -331,13 +332,13 @@ class Index:
             self._same_text = (generation, self.catalog.same_text())
         return self._same_text[1].get(source, [])
 
-    def count(self) -> int:
+    def count(self, generation: int | None = None) -> int:
         """Chunks the catalog vouches for (Chroma may hold more after a crash, until reconciled).
         Counted once per catalog generation: every question checks it, and counting reads every
         article row."""
         if not self.exists():
             return 0
-        generation = self.catalog.generation
+        generation = self.catalog.generation if generation is None else generation
         if self._count[0] != generation:
             self._count = (generation, self.catalog.chunk_count())
         return self._count[1]

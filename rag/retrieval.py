@@ -60,9 +60,12 @@ class HybridRetriever:
         self.index = index
         self.embedder = embedder
 
-    def retrieve(self, question: str, k: int = 5, filters: Filters | None = None) -> list[Passage]:
+    def retrieve(self, question: str, k: int = 5, filters: Filters | None = None,
+                 generation: int | None = None) -> list[Passage]:
+        """`generation`: the catalog's, when the caller has just read it (`Index.generation`)."""
         depth = max(k * DEPTH_PER_PASSAGE, 10)
-        generation = self.index.generation()  # read once: every lookup below is of this state
+        if generation is None:
+            generation = self.index.generation()  # read once: every lookup below is of this state
         vector_hits = self.index.vector_search(self.embedder.embed([question])[0].tolist(), depth, filters)
         term_hits = self.index.bm25_search(question, depth, filters, generation)
         self.index.prefetch([p.source for p in vector_hits], generation)  # one query for their texts
