@@ -45,6 +45,10 @@ _PASSIVE_REACH = 12  # "was assured of support against the Russian threat by": "
 # "organised" reads as "organized" (the stemmer keeps them apart): a translated article and a model's
 # answer may spell differently
 _BRITISH = re.compile(r"(?<=[a-z]{4})is(e|es|ed|ing|ation|ations)$")
+# Verbs news writes for the same act, read as one (stems): "break the impasse" is "resolve" it, so a span
+# that did not resolve it says otherwise
+_SAME = {word_stem(w): word_stem(same) for w, same in (pair.split(":") for pair in
+         "break:resolve overcome:resolve solve:resolve".split())}
 # Past forms a stemmer leaves alone, as their verbs' stems: "avoided shaking hands" / "shook hands".
 _IRREGULAR = {past: word_stem(verb) for past, verb in (pair.split(":") for pair in """
     shook:shake met:meet spoke:speak took:take gave:give held:hold made:make went:go sent:send told:tell
@@ -222,6 +226,7 @@ class Reading:
                 elif comma and lower in _CONJUNCTIONS:
                     part += 1
                 stem = _IRREGULAR.get(lower) or word_stem(_BRITISH.sub(r"iz\1", lower))
+                stem = _SAME.get(stem, stem)
                 if stem in DATES and previous[0] == "number":
                     dates.add((stem, previous[1]))
                 previous = ("date", stem) if stem in DATES else ("", "")
@@ -310,6 +315,12 @@ class Reading:
         return next((j for j in range(i + 1, min(i + 1 + _PASSIVE_REACH, len(self.words)))
                      if self.words[j].clause == self.words[i].clause and self.words[j].text.lower() == "by"), None)
 
+    def agentless(self, i: int) -> bool:
+        """Is word i a passive verb without "by" ("Crimea was annexed", "no option is excluded")?"""
+        words = self.words
+        return (self.passive(i) is None and words[i].text.lower().endswith("ed")
+                and any(w.text.lower() in _BE for w in words[max(0, i - 2) : i]))
+
     def verb(self, i: int, names: list[bool]) -> bool:
         """Does word i look like a verb? Without a tagger: not after a determiner or a possessive
         ("Moscow's demands"), and either after an auxiliary ("will meet", "had already accused"),
@@ -360,6 +371,8 @@ class Reading:
         if by is not None:
             agents = [st for a, b, st in phrases if a > by]
             return set().union(*agents), before, agents[0] if agents else set()
+        if self.agentless(i):  # "no option is excluded on the American side": no actor named
+            return set(), before, set()
         if not any(w.lexical for w in self.words[:i] if w.clause == clause) and any(a == i + 1 for a, b, st in phrases):
             return after, before, next(st for a, b, st in phrases if a == i + 1)
         # "the factor that raised tensions was the drills of Russia and Belarus": a name past "was" is
@@ -461,6 +474,8 @@ class Reading:
         if by is not None:
             actor = next((st for a, b, st in phrases if a > by), None)
             acted = opening[2] if opening and opening[1] < i else None
+        elif self.agentless(i):
+            return None  # "when Crimea was annexed": who did it, the clause does not say
         else:
             actor = opening[2] if opening and opening[1] < i else None
             if actor is None:

@@ -43,8 +43,10 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   not only on the actor's side, and when the span's clause names its own actor, the sentence's actor
   must be one of the clause's names. ", warned Jen Psaki" (an opening verb before a name) is
   inverted; in "Psaki said Ukraine can launch" the name after the reporting verb acts; a verb after a
-  relative clause acts for the name that opens the sentence ("Zelensky, who met Blinken, indicated"). One
-  agreeing occurrence is enough;
+  relative clause acts for the name that opens the sentence ("Zelensky, who met Blinken, indicated"); a
+  passive without "by" names no actor ("when Crimea was annexed"); the actor of a verb whose subject
+  may be what another acts upon (`_ERGATIVE`: "NATO will not expand" / "not to expand NATO") may stand
+  after it. One agreeing occurrence is enough;
 - lent names (`_lent_names`): a window of two sentences must not take the sentence's name from one
   sentence and its deed from the other when that other sentence names someone else before the
   shared words ("Lavrov ... does not expect a breakthrough. Blinken promised ..." does not support
@@ -52,7 +54,8 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   there by Joly." does support "Joly preceded Blinken in Kiev"), nor make the lent name the actor of
   words whose clause, in the other sentence, opens with another name (`_acts_elsewhere`);
 - noun phrases (`_swapped_adjectives`): "a Ukrainian invasion of Russia" / "a Russian invasion of its
-  neighbor": the nationality before a noun the span gives another nationality the claim names;
+  neighbor", "the US government" / "the Russian government": the nationality before a noun the span
+  gives another nationality the claim names;
 - sides (`_swapped_objects`): "alongside Russia against Ukraine" / "alongside Ukraine ... Russia": the
   name after alongside/against/toward/by, or "on" after attack/war/sanctions..., must not be another
   name the claim gives elsewhere;
@@ -73,8 +76,9 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   seriously" / "Moscow downplayed these threats");
 - a claim that negates needs a span that negates (`Claim.lacks`): otherwise "..., threats Moscow did
   not downplay" holds on a span covering the rest of it.
-Synonyms ("hopes" / "expects", "give" / "provide") are out of reach of these rules. Irregular past
-forms read as their verbs (`_IRREGULAR`: "shook" as "shake"), and a name of the claim the span writes
+Synonyms ("hopes" / "expects", "give" / "provide") are out of reach of these rules, but for a few verbs
+read as one (rag.reading `_SAME`: "break" / "overcome" / "resolve" an impasse) and British spellings
+("organised"). Irregular past forms read as their verbs (`_IRREGULAR`: "shook" as "shake"), and a name of the claim the span writes
 only in lower case is missing ("the Council of Europe" / "the Russia-NATO council").
 Names also match: a name the span gives by description (`Reading.described`: "the German capital" for
 Berlin, a title the passages give one person, `titles`: "the US Secretary of State" for Blinken where
@@ -91,7 +95,8 @@ titles, country adjectives) 39/40 and 36/40; after round 5b (each negation alone
 noun) 36/40 and 36/40 (37/40 faithful with the 1.5B vouching for reworded sentences); after round 5c
 (whether-clauses, alongside/against) 37/40 and 38/40; after that, and no repair elsewhere of a sentence
 its own passage contradicts, 35/40 and 35/40 (blind8, which round 5d was then designed on); after
-round 5d, 34/40 and 37/40 (blind9, which round 5e was then designed on).
+round 5d, 34/40 and 37/40 (blind9, which round 5e was then designed on); after round 5e, 27/40 and
+36/40, 30/40 faithful with the 1.5B (blind10, freer paraphrases; round 5f was then designed on it).
 
 Why the contradiction rules: coverage and names pass a sentence that flips its fact with the same
 words ("Sergei Lavrov said he expected a breakthrough [1]" kept a citation to "... he does not expect
@@ -148,6 +153,9 @@ _SOURCE_MENTION = re.compile(r"\(?\bsources?\s*:\s*[\w.#/-]+\)?", re.IGNORECASE)
 _NEGATED_SHARED = 2  # this many terms negated on one side, asserted on the other, flip the sentence
 # Stems of verbs whose two sides can swap: "X met Y" is "Y met X".
 _SYMMETRIC = frozenset({"meet", "talk", "speak", "negoti", "discuss", "shake"})
+# Stems of verbs whose subject may be what another acts upon: "NATO will not expand" / "not to expand NATO".
+_ERGATIVE = frozenset(word_stem(w) for w in """expand grow increase decrease move open close change end begin start
+    stop continue improve worsen shift spread develop escalate""".split())
 # "from" is left out: "replies from Washington" are the government's
 _PLACE_WORDS = PLACE_PREPOSITIONS | frozenset("to into via through toward towards across visit visited".split())
 # Words that say the opposite of each other ("accepted" / "rejected"), as stems: a sentence asserting one
@@ -164,7 +172,7 @@ _ANTONYMS = frozenset(frozenset(word_stem(w) for w in pair.split("/")) for pair 
     friendly/hostile unity/division praise/criticize lift/impose resume/suspend join/leave
     gain/loss buy/sell export/import possible/impossible likely/unlikely easy/difficult hard/easy
     agree/disagree true/false guilty/innocent welcome/condemn calm/tense ease/heighten ease/increase imminent/distant
-    hope/doubt praise/lament downplay/serious precede/follow
+    hope/doubt praise/lament downplay/serious precede/follow hastily/advance
     often/rarely often/seldom frequently/rarely always/rarely""".split())
 _NEGATING_PREFIXES = ("un", "non", "dis", "in", "im", "il", "ir")
 
@@ -322,13 +330,16 @@ def _swapped_roles(claim: Reading, span: Reading, known: frozenset[str]) -> str:
 
         def disagrees(j: int) -> bool:
             a, p, subject = span.sides(j, span_names)
-            return ((overlaps(actor, p) and not overlaps(actor, a))
+            return ((overlaps(actor, p) and not overlaps(actor, a) and word.stem not in _ERGATIVE)
                     or (overlaps(acted, a) and not overlaps(acted, p))
                     or (bool(subject) and not overlaps(actor, a | p)))
 
         if all(disagrees(j) for j in occurrences):
             return f"roles differ: {' '.join(sorted(actor))} / {word.text} / {' '.join(sorted(acted))}"
     return ""
+
+
+_COUNTRY_ACRONYMS = {"US": "america", "USA": "america", "UK": "britain"}  # as fold_demonyms folds adjectives
 
 
 def _swapped_adjectives(claim: Reading, span: Reading) -> str:
@@ -339,9 +350,11 @@ def _swapped_adjectives(claim: Reading, span: Reading) -> str:
     otherwise."""
     def adjective_of(words: Sequence[Word], i: int) -> str:
         before = words[i - 1] if i else None
-        if before is None or before.sentence != words[i].sentence or not adjective(before.stem):
+        if before is None or before.sentence != words[i].sentence:
             return ""
-        return fold_demonyms([before.stem])[0]
+        if before.text in _COUNTRY_ACRONYMS:  # "the US government"
+            return _COUNTRY_ACRONYMS[before.text]
+        return fold_demonyms([before.stem])[0] if adjective(before.stem) else ""
 
     claim_countries = {fold_demonyms([w.stem])[0] for w in claim.words if is_nationality(w.stem)}
     for i, word in enumerate(claim.words):
@@ -361,10 +374,12 @@ _HOSTILE = frozenset(word_stem(w) for w in "attack strike assault invasion offen
 
 
 def _sided(words: Sequence[Word], i: int) -> str:
-    """The preposition at i when it takes sides (`_SIDED`, "on" after `_HOSTILE`), else ""."""
+    """The preposition at i when it takes sides (`_SIDED`, "on" after `_HOSTILE`, "on the part of"), else ""."""
     text = words[i].text.lower()
     if text in _SIDED or (text == "on" and i and words[i - 1].stem in _HOSTILE):
         return text
+    if text == "of" and i and words[i - 1].text.lower() == "part":  # "behaviour on the part of Russia"
+        return "part of"
     return ""
 
 
@@ -385,7 +400,7 @@ def _swapped_objects(claim: Reading, span: Reading, known: frozenset[str]) -> st
         theirs = set().union(*(after(span.words, span_names, j) for j in range(len(span.words))
                                if _sided(span.words, j) == side))
         if theirs and not overlaps(mine, theirs) and overlaps(theirs, claim_stems) and overlaps(mine, span_stems):
-            return f"roles differ: {word.text} {' '.join(sorted(mine))} / {' '.join(sorted(theirs))}"
+            return f"roles differ: {side} {' '.join(sorted(mine))} / {' '.join(sorted(theirs))}"
     return ""
 
 

@@ -316,6 +316,9 @@ GUARANTEED = ("Russia wants guarantees that the alliance will not expand into ot
               "that it will not deploy forces there.")
 BALL = "Blinken, who met Zelensky on Wednesday, indicated that the ball is now in Russia's court."
 HASTILY = "Blinken's trip to Kiev was hastily organized after the talks in Geneva."
+TOO_EARLY = ("“It is still too early to tell whether the Russian government is sincerely interested in diplomacy,” a "
+             "State Department source said.")
+IMPASSE = "The talks resume the dialogue of last week, in which the impasse was not resolved."
 CRIMEA = ("Ukraine estimates that 100,000 Russian troops are massed on the border and fears an invasion like "
           "the annexation of Crimea.")
 TWO_MEN = "Lavrov said he does not expect a breakthrough in Geneva. Blinken promised a severe response."
@@ -520,6 +523,26 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
         (HASTILY, "Blinken's trip to Kiev was not organised in a hurry after the talks in Geneva", False,
          "negation flipped: organ"),
         (HASTILY, "Blinken's trip to Kiev was organised in a hurry after the talks in Geneva", True, ""),
+        # round 5f (blind10): "on the part of" takes a side, "the US government" has a nationality, a passive
+        # without "by" names no actor, "expand" may take its actor as object, break/overcome read as resolve
+        ("The head of Ukrainian diplomacy said he hoped that the talks in Geneva would lead to less aggressive "
+         "behavior on the part of Russia.", "Russia's top diplomat said he hoped the talks in Geneva would lead to "
+         "less aggressive behaviour on the part of Ukraine", False, "roles differ: part of ukrain / russia"),
+        (TOO_EARLY, "A Russian official said it was still too early to tell whether the US government was sincerely "
+         "interested in diplomacy", False, "roles differ: US government / russia"),
+        (TOO_EARLY, "A State Department source said it was still too early to tell whether the Russian government was "
+         "sincerely interested in diplomacy", True, ""),
+        ("Ukraine fears an invasion like the one of 2014, when Moscow annexed Crimea.",
+         "Ukraine fears an invasion like the one of 2014, when Crimea was annexed", True, ""),
+        ("If Moscow acts in Ukraine, no option is excluded on the American side, Psaki warned.",
+         "Psaki warned that the US was excluding no option if Moscow acts in Ukraine", True, ""),
+        ("The Kremlin demands the commitment not to expand NATO to the east.",
+         "The Kremlin demands a commitment that NATO will not expand to the east", True, ""),
+        (IMPASSE, "The talks resume the dialogue of last week, which managed to break the impasse", False,
+         "negation flipped: resolv"),
+        (IMPASSE, "The talks resume the dialogue of last week, which failed to break the impasse", True, ""),
+        (HASTILY, "Blinken's trip to Kiev was planned well in advance of the talks in Geneva", False,
+         "says the opposite: advanc / hastili"),
     ],
 )
 def test_windows_negations_noun_phrases_and_acronyms(article, sentence, is_kept, reason):

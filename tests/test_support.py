@@ -19,7 +19,7 @@ fixes, and run once; what it found wrong is pinned as strict xfails (BLIND_MISSE
 Its faithful losses then led to one rule (capitals); tests/data/support_claims_blind2.jsonl (BLIND2_*),
 written the same way with freer paraphrases, was run once and then designed on (a third round of rules),
 and tests/data/support_claims_blind3.jsonl (BLIND3_*) was run once after that round: the held-out numbers;
-blind4 to blind9 likewise, one for each later round (LATER_BLIND).
+blind4 to blind10 likewise, one for each later round (LATER_BLIND).
 
 Every claim is cited as "[1]" against the passages a retrieval could return for it: passage 1 is the
 chunk of the article (rag.chunking, default chunk size) that holds the evidence, passages 2.. are
@@ -196,7 +196,7 @@ BLIND2_MISSED = {
 # vouching for reworded sentences (`rescue`) faithful kept 32/40.
 BLIND3 = Path(__file__).parent / "data" / "support_claims_blind3.jsonl"
 BLIND3_CLAIMS = [json.loads(line) for line in BLIND3.read_text(encoding="utf-8").splitlines() if line.strip()]
-BLIND3_FAITHFUL_KEPT = 31  # 29 when run once, 30 after the fourth round, 31 after the fifth
+BLIND3_FAITHFUL_KEPT = 32  # 29 when run once, 30 after the fourth round, 31 after the fifth, 32 after 5f
 # Flips it let through when run once: 8. A fourth round of rules was then designed on them (US as a name in
 # roles, irregular past forms, "avoid" as a denial, hope/doubt and often/rarely, a name found only in lower
 # case is missing), so these claims are design data now too. Still let through:
@@ -215,6 +215,8 @@ BLIND3_MISSED = {
 #   blind7, after round 5c: faithful kept 37/40,          flips kept 2/40
 #   blind8, after 5c and the no-repair rule: faithful kept 35/40, flips kept 5/40
 #   blind9, after round 5d: faithful kept 34/40,          flips kept 3/40
+#   blind10, after round 5e: faithful kept 27/40 (30/40), flips kept 4/40 (4/40); freer paraphrases, written
+#            "the way a careful assistant would answer": 9 of its 10 losses now cover < 0.5 of their words
 # Round 5a: a window lends no day and no actor, acronyms, names given by title or description, country
 # adjectives in coverage; 5b: each not/no/never on its own, nationalities before a noun. Then "only asks
 # whether" (blind6-negation-10) and names swapped after alongside/against (blind2-actor-07, blind5-actor-05,
@@ -229,25 +231,27 @@ BLIND3_MISSED = {
 # Round 5e, designed on blind9: "or" carries a negation to its next word, "an attack on" takes a side,
 # a verb after a relative clause acts for the name that opens the sentence ("Zelensky, who met Blinken,
 # indicated": also blind2-actor-05 and free-actor-02), British -ise spellings. After it: blind9 35/40, 0/40.
+# Round 5f, designed on blind10: "on the part of" takes a side (also blind6-actor-08), "the US government"
+# has a nationality, a passive without "by" names no actor, ergative verbs ("NATO will not expand" / "not to
+# expand NATO"), break/overcome read as resolve, hastily/advance. After it: blind10 30/40 and 0/40; blind3
+# 32, blind4 35, blind9 36 faithful (each +1).
 def load(name: str) -> list[dict]:
     path = Path(__file__).parent / "data" / f"support_claims_{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-BLIND_LATER_MISSED = {
-    "blind6-actor-08": "'Russia's top diplomat hoped for better behaviour on the part of Ukraine' / 'the head of "
-                       "Ukrainian diplomacy ... on the part of Russia': two countries swapped across phrases",
-}
+BLIND_LATER_MISSED: dict[str, str] = {}  # none left: blind6-actor-08 ("on the part of") fell to round 5f
 # name: (claims, the flips it lets through, faithful paraphrases kept)
 LATER_BLIND = {
     "blind2": (BLIND2_CLAIMS, BLIND2_MISSED, BLIND2_FAITHFUL_KEPT),
     "blind3": (BLIND3_CLAIMS, BLIND3_MISSED, BLIND3_FAITHFUL_KEPT),
-    "blind4": (load("blind4"), BLIND_LATER_MISSED, 34),
+    "blind4": (load("blind4"), BLIND_LATER_MISSED, 35),
     "blind5": (load("blind5"), BLIND_LATER_MISSED, 39),
     "blind6": (load("blind6"), BLIND_LATER_MISSED, 36),
     "blind7": (load("blind7"), BLIND_LATER_MISSED, 37),
     "blind8": (load("blind8"), BLIND_LATER_MISSED, 39),
-    "blind9": (load("blind9"), BLIND_LATER_MISSED, 35),
+    "blind9": (load("blind9"), BLIND_LATER_MISSED, 36),
+    "blind10": (load("blind10"), BLIND_LATER_MISSED, 30),
 }
 LATER_FLIPPED = [(c, missed) for claims, missed, _ in LATER_BLIND.values() for c in claims if c["kind"] in KINDS]
 
@@ -281,7 +285,7 @@ def test_later_blind_faithful_count_does_not_drop(name):
 def test_later_blind_claims_are_built_from_test_evidence():
     assert_built_from_evidence(BLIND2_CLAIMS, "test")
     assert Counter(c["kind"] for c in BLIND2_CLAIMS)["faithful"] == 35 == len(BLIND2_CLAIMS) - 35
-    for name in ("blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9"):
+    for name in ("blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10"):
         claims = LATER_BLIND[name][0]
         assert_built_from_evidence(claims, "test")
         assert Counter(c["kind"] for c in claims) == {"faithful": 40, **{kind: 10 for kind in KINDS}}
