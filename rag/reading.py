@@ -388,10 +388,8 @@ class Reading:
         if i and self.words[i - 1].text.lower() == "and":
             # "Ukraine estimates that troops are massed and fears an invasion": a verb after "and" may
             # share the subject that opens the sentence
-            first = next(w.clause for w in self.words if w.sentence == self.words[i].sentence)
-            opens = self.opening(names, first)
-            if opens and first != clause:
-                before, subject = before | opens[2], subject | opens[2]
+            opens = self.sentence_subject(i, names)
+            before, subject = before | opens, subject | opens
         return before, after, subject
 
     @property
@@ -448,6 +446,12 @@ class Reading:
             return phrases[0]
         return None
 
+    def sentence_subject(self, i: int, names: list[bool]) -> set[str]:
+        """The name that opens word i's sentence, when word i stands in a later clause (else empty)."""
+        first = next(w.clause for w in self.words if w.sentence == self.words[i].sentence)
+        opens = self.opening(names, first) if first != self.words[i].clause else None
+        return opens[2] if opens else set()
+
     def resumed(self, i: int, names: list[bool]) -> set[str]:
         """The name that opens the sentence, when the verb at i opens the clause that follows a relative
         clause about it: "Zelensky, who met Blinken on Wednesday, indicated ..." (empty otherwise)."""
@@ -455,11 +459,9 @@ class Reading:
         if any(w.lexical for w in words[:i] if w.clause == clause):
             return set()
         sentence = [w for w in words if w.sentence == words[i].sentence]
-        first = sentence[0].clause
-        if clause == first or not any(w.text.lower() in ("who", "which") and first < w.clause < clause for w in sentence):
+        if not any(w.text.lower() in ("who", "which") and sentence[0].clause < w.clause < clause for w in sentence):
             return set()
-        opens = self.opening(names, first)
-        return opens[2] if opens else set()
+        return self.sentence_subject(i, names)
 
     def roles(self, i: int, names: list[bool]) -> tuple[set[str], set[str]] | None:
         """Who does what to whom around the verb at i, within its clause: (actor, acted upon; empty
