@@ -25,7 +25,7 @@ _NUMBER_WORDS = dict(
 # "non" stands alone after the tokenizer splits "non-negotiable"
 _NEGATIONS = frozenset("not no never nor neither none nothing nobody nowhere without cannot non".split())
 _NEGATION_REACH = 3  # a negation governs this many content words after it ("not overcome sharp disagreements")
-_DENIALS = frozenset({"deni", "refus", "fail", "reject", "avoid"})  # stems: deny/denied, refuse, fail, ...
+_DENIALS = frozenset({"deni", "refus", "fail", "reject", "avoid", "disput"})  # stems: deny/denied, refuse, fail, ...
 _CLAUSE_WORDS = frozenset(
     """that which who whom whose where when whether while if because but although though whereas unless
     despite after before since""".split()

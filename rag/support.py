@@ -17,7 +17,7 @@ Names and numbers (`Claim.keys`, `Claim.lacks`) a supporting span must contain, 
 
 Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; lexical, no model:
 - negation: a cue (not, no, never, n't, nor, neither, none, nothing, nobody, without, cannot; deny,
-  refuse, fail, reject; "no longer") governs the next `_NEGATION_REACH` content words of its clause
+  refuse, fail, reject, dispute; "no longer") governs the next `_NEGATION_REACH` content words of its clause
   (names and -ly adverbs aside; "denied by Russia" governs the words before it, "were rejected by"
   the sentence's subject; "not only" governs nothing; a negated denial, "did not reject", asserts; "or"
   and "nor" carry a negation to the word after them: "will not expand ... or deploy forces").
@@ -96,7 +96,8 @@ noun) 36/40 and 36/40 (37/40 faithful with the 1.5B vouching for reworded senten
 (whether-clauses, alongside/against) 37/40 and 38/40; after that, and no repair elsewhere of a sentence
 its own passage contradicts, 35/40 and 35/40 (blind8, which round 5d was then designed on); after
 round 5d, 34/40 and 37/40 (blind9, which round 5e was then designed on); after round 5e, 27/40 and
-36/40, 30/40 faithful with the 1.5B (blind10, freer paraphrases; round 5f was then designed on it).
+36/40, 30/40 faithful with the 1.5B (blind10, freer paraphrases; round 5f was then designed on it); after
+round 5f, 39/40 and 37/40 (blind11: round 5g, "the next few days" and "dispute" as a denial).
 
 Why the contradiction rules: coverage and names pass a sentence that flips its fact with the same
 words ("Sergei Lavrov said he expected a breakthrough [1]" kept a citation to "... he does not expect
@@ -419,18 +420,22 @@ def _swapped_acronyms(claim: Reading, span: Reading) -> str:
     return ""
 
 
-_PERIODS = frozenset("week weekend month year".split())
+_PERIODS = frozenset("day week weekend month year".split())
 _RELATIVE = {"this": "this", "next": "next", "coming": "next", "last": "last", "past": "last"}
 _DAYS_AROUND = frozenset("today tonight tomorrow yesterday".split())
 
 
 def _times(reading: Reading) -> set[str]:
     """The times a sentence gives relative to its day: "this week", "next month" ("the coming month"
-    is next month), "today"."""
+    is next month), "the next few days", "today"."""
     words = [w.text.lower() for w in reading.words]
     found = {w for w in words if w in _DAYS_AROUND}
-    return found | {f"{_RELATIVE[w]} {word_stem(n)}" for w, n in zip(words, words[1:])
-                    if w in _RELATIVE and word_stem(n) in _PERIODS}
+    for i, w in enumerate(words[:-1]):
+        few = "few " if words[i + 1] == "few" else ""  # "in the next few days"
+        unit = word_stem(words[i + 1 + bool(few)]) if i + 1 + bool(few) < len(words) else ""
+        if w in _RELATIVE and unit in _PERIODS:
+            found.add(f"{_RELATIVE[w]} {few}{unit}")
+    return found
 
 
 def _moved_times(claim: Reading, span: Reading) -> str:

@@ -316,6 +316,9 @@ GUARANTEED = ("Russia wants guarantees that the alliance will not expand into ot
               "that it will not deploy forces there.")
 BALL = "Blinken, who met Zelensky on Wednesday, indicated that the ball is now in Russia's court."
 HASTILY = "Blinken's trip to Kiev was hastily organized after the talks in Geneva."
+FEW_DAYS = "The Kremlin demanded again on Wednesday written answers “in the next few days” to its demands."
+REJECTED = ("Yesterday, Lavrov sharply rejected the US accusations that Moscow is preparing an excuse for an "
+            "invasion.")
 TOO_EARLY = ("“It is still too early to tell whether the Russian government is sincerely interested in diplomacy,” a "
              "State Department source said.")
 IMPASSE = "The talks resume the dialogue of last week, in which the impasse was not resolved."
@@ -543,6 +546,15 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
         (IMPASSE, "The talks resume the dialogue of last week, which failed to break the impasse", True, ""),
         (HASTILY, "Blinken's trip to Kiev was planned well in advance of the talks in Geneva", False,
          "says the opposite: advanc / hastili"),
+        # round 5g (blind11): "the next few days" is a relative time, "dispute" denies
+        (FEW_DAYS, "On Wednesday the Kremlin again demanded written answers to its demands within the next few "
+         "weeks", False, "next few week: the span has next few day"),
+        (FEW_DAYS, "On Wednesday the Kremlin again demanded written answers to its demands within the next few days",
+         True, ""),
+        (REJECTED, "Yesterday, Lavrov did not dispute the US accusations that Moscow is preparing an excuse for an "
+         "invasion", False, "negation flipped: accus"),
+        (REJECTED, "Yesterday, Lavrov disputed the US accusations that Moscow is preparing an excuse for an invasion",
+         True, ""),
     ],
 )
 def test_windows_negations_noun_phrases_and_acronyms(article, sentence, is_kept, reason):

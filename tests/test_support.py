@@ -19,7 +19,7 @@ fixes, and run once; what it found wrong is pinned as strict xfails (BLIND_MISSE
 Its faithful losses then led to one rule (capitals); tests/data/support_claims_blind2.jsonl (BLIND2_*),
 written the same way with freer paraphrases, was run once and then designed on (a third round of rules),
 and tests/data/support_claims_blind3.jsonl (BLIND3_*) was run once after that round: the held-out numbers;
-blind4 to blind10 likewise, one for each later round (LATER_BLIND).
+blind4 to blind11 likewise, one for each later round (LATER_BLIND).
 
 Every claim is cited as "[1]" against the passages a retrieval could return for it: passage 1 is the
 chunk of the article (rag.chunking, default chunk size) that holds the evidence, passages 2.. are
@@ -217,6 +217,7 @@ BLIND3_MISSED = {
 #   blind9, after round 5d: faithful kept 34/40,          flips kept 3/40
 #   blind10, after round 5e: faithful kept 27/40 (30/40), flips kept 4/40 (4/40); freer paraphrases, written
 #            "the way a careful assistant would answer": 9 of its 10 losses now cover < 0.5 of their words
+#   blind11, after round 5f: faithful kept 39/40,         flips kept 3/40
 # Round 5a: a window lends no day and no actor, acronyms, names given by title or description, country
 # adjectives in coverage; 5b: each not/no/never on its own, nationalities before a noun. Then "only asks
 # whether" (blind6-negation-10) and names swapped after alongside/against (blind2-actor-07, blind5-actor-05,
@@ -235,12 +236,18 @@ BLIND3_MISSED = {
 # has a nationality, a passive without "by" names no actor, ergative verbs ("NATO will not expand" / "not to
 # expand NATO"), break/overcome read as resolve, hastily/advance. After it: blind10 30/40 and 0/40; blind3
 # 32, blind4 35, blind9 36 faithful (each +1).
+# Round 5g, designed on blind11: "the next few days" is a relative time, "dispute" denies. After it: blind11
+# 39/40 and 1/40 (blind11-actor-05, "arrived ahead of" for "was preceded by", stays: a converse the rules do
+# not read).
 def load(name: str) -> list[dict]:
     path = Path(__file__).parent / "data" / f"support_claims_{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-BLIND_LATER_MISSED: dict[str, str] = {}  # none left: blind6-actor-08 ("on the part of") fell to round 5f
+BLIND_LATER_MISSED = {  # blind6-actor-08 ("on the part of") fell to round 5f
+    "blind11-actor-05": "'Blinken arrived there ahead of Joly' / 'He was preceded there by Joly': a converse "
+                        "phrase ('ahead of' for 'preceded by') the rules do not read",
+}
 # name: (claims, the flips it lets through, faithful paraphrases kept)
 LATER_BLIND = {
     "blind2": (BLIND2_CLAIMS, BLIND2_MISSED, BLIND2_FAITHFUL_KEPT),
@@ -252,6 +259,7 @@ LATER_BLIND = {
     "blind8": (load("blind8"), BLIND_LATER_MISSED, 39),
     "blind9": (load("blind9"), BLIND_LATER_MISSED, 36),
     "blind10": (load("blind10"), BLIND_LATER_MISSED, 30),
+    "blind11": (load("blind11"), BLIND_LATER_MISSED, 39),
 }
 LATER_FLIPPED = [(c, missed) for claims, missed, _ in LATER_BLIND.values() for c in claims if c["kind"] in KINDS]
 
@@ -285,7 +293,7 @@ def test_later_blind_faithful_count_does_not_drop(name):
 def test_later_blind_claims_are_built_from_test_evidence():
     assert_built_from_evidence(BLIND2_CLAIMS, "test")
     assert Counter(c["kind"] for c in BLIND2_CLAIMS)["faithful"] == 35 == len(BLIND2_CLAIMS) - 35
-    for name in ("blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10"):
+    for name in ("blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11"):
         claims = LATER_BLIND[name][0]
         assert_built_from_evidence(claims, "test")
         assert Counter(c["kind"] for c in claims) == {"faithful": 40, **{kind: 10 for kind in KINDS}}
