@@ -48,13 +48,14 @@ _BRITISH = re.compile(r"(?<=[a-z]{4})is(e|es|ed|ing|ation|ations)$")
 # Verbs news writes for the same act, read as one (stems): "break the impasse" is "resolve" it, so a span
 # that did not resolve it says otherwise
 _SAME = {word_stem(w): word_stem(same) for w, same in (pair.split(":") for pair in
-         "break:resolve overcome:resolve solve:resolve".split())}
+         "break:resolve overcome:resolve solve:resolve provide:give present:give hand:give".split())}
 # Past forms a stemmer leaves alone, as their verbs' stems: "avoided shaking hands" / "shook hands".
 _IRREGULAR = {past: word_stem(verb) for past, verb in (pair.split(":") for pair in """
     shook:shake met:meet spoke:speak took:take gave:give held:hold made:make went:go sent:send told:tell
     left:leave began:begin brought:bring led:lead won:win lost:lose rose:rise fell:fall sold:sell bought:buy
     thought:think knew:know saw:see came:come kept:keep sought:seek struck:strike drew:draw fought:fight
-    broke:break chose:choose wrote:write grew:grow threw:throw flew:fly stood:stand withdrew:withdraw""".split())}
+    broke:break chose:choose wrote:write grew:grow threw:throw flew:fly stood:stand withdrew:withdraw
+    written:write given:give""".split())}
 DATES = frozenset(
     word_stem(w) for w in """monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december""".split()

@@ -316,6 +316,9 @@ GUARANTEED = ("Russia wants guarantees that the alliance will not expand into ot
               "that it will not deploy forces there.")
 BALL = "Blinken, who met Zelensky on Wednesday, indicated that the ball is now in Russia's court."
 HASTILY = "Blinken's trip to Kiev was hastily organized after the talks in Geneva."
+NO_DOCUMENT = "Blinken, for his part, stressed that he will not present any document in writing."
+PRECEDED = "He was preceded there on Tuesday by his Canadian counterpart Mélanie Joly."
+EXPECTS = "He reiterated that Russia expects a written response from the US and NATO this week."
 FEW_DAYS = "The Kremlin demanded again on Wednesday written answers “in the next few days” to its demands."
 REJECTED = ("Yesterday, Lavrov sharply rejected the US accusations that Moscow is preparing an excuse for an "
             "invasion.")
@@ -555,6 +558,20 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
          "invasion", False, "negation flipped: accus"),
         (REJECTED, "Yesterday, Lavrov disputed the US accusations that Moscow is preparing an excuse for an invasion",
          True, ""),
+        # round 5h (blind12): a side compares every name the claim puts there, give and its synonyms, who came
+        # first, a plural's verb without -s
+        ("A State Department official said that Russian-Belarusian drills announced by Belarus on Tuesday went far "
+         "beyond normal.", "Drills by Russia and Belarus, announced by Belarus on Tuesday, went far beyond normal, a "
+         "State Department official said", True, ""),
+        (NO_DOCUMENT, "Blinken, for his part, said he would hand over a written document", False,
+         "negation flipped: give"),
+        (NO_DOCUMENT, "Blinken, for his part, said he would not provide any written document", True, ""),
+        (PRECEDED, "He arrived there on Tuesday ahead of his Canadian counterpart Mélanie Joly", False,
+         "order reversed: ahead of / preceded by canadian, joli, mélani"),
+        (PRECEDED, "His Canadian counterpart Mélanie Joly arrived there on Tuesday, ahead of him", True, ""),
+        (EXPECTS, "He reiterated that the US and NATO expect a written response from Russia this week", False,
+         "roles differ: us / expect / russia"),
+        (EXPECTS, "He reiterated that Russia expects the US and NATO to respond in writing this week", True, ""),
     ],
 )
 def test_windows_negations_noun_phrases_and_acronyms(article, sentence, is_kept, reason):
