@@ -439,7 +439,9 @@ class Reading:
     def opening(self, names: list[bool], clause: int) -> tuple[int, int, set[str]] | None:
         """The name phrase that opens a clause (only stop words before it), if any."""
         phrases = self.phrases(names, [w.clause == clause for w in self.words])
-        if phrases and not any(w.lexical for w in self.words[: phrases[0][0]] if w.clause == clause):
+        # a day before it is no word of the clause's own ("On Wednesday the United States thanked ...")
+        if phrases and not any(w.lexical and w.stem not in DATES for w in self.words[: phrases[0][0]]
+                               if w.clause == clause):
             owner, following = phrases[0], phrases[1:2]
             if self.words[owner[1]].possessive and following and not any(  # "Blinken's counterpart Joly"
                     self.verb(k, names) for k in range(owner[1] + 1, following[0][0])):

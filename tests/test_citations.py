@@ -316,6 +316,8 @@ GUARANTEED = ("Russia wants guarantees that the alliance will not expand into ot
               "that it will not deploy forces there.")
 BALL = "Blinken, who met Zelensky on Wednesday, indicated that the ball is now in Russia's court."
 HASTILY = "Blinken's trip to Kiev was hastily organized after the talks in Geneva."
+THANKED = ("President Zelensky, who often laments a lack of Western commitment, thanked the United States on "
+           "Wednesday for its military help.")
 NO_DOCUMENT = "Blinken, for his part, stressed that he will not present any document in writing."
 PRECEDED = "He was preceded there on Tuesday by his Canadian counterpart Mélanie Joly."
 EXPECTS = "He reiterated that Russia expects a written response from the US and NATO this week."
@@ -572,6 +574,13 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
         (EXPECTS, "He reiterated that the US and NATO expect a written response from Russia this week", False,
          "roles differ: us / expect / russia"),
         (EXPECTS, "He reiterated that Russia expects the US and NATO to respond in writing this week", True, ""),
+        # round 5i (blind13): a day before the opening name, imminent/unlikely
+        (THANKED, "On Wednesday the United States thanked President Zelensky for its military help", False,
+         "roles differ: state unit / thanked / presid zelenski"),
+        (THANKED, "On Wednesday President Zelensky thanked the United States for its military help", True, ""),
+        ("White House press secretary Jen Psaki said an attack from Moscow was imminent.",
+         "White House press secretary Jen Psaki said an attack from Moscow was unlikely", False,
+         "says the opposite: unlik / immin"),
     ],
 )
 def test_windows_negations_noun_phrases_and_acronyms(article, sentence, is_kept, reason):
