@@ -25,7 +25,7 @@ _NUMBER_WORDS = dict(
 # "non" stands alone after the tokenizer splits "non-negotiable"
 _NEGATIONS = frozenset("not no never nor neither none nothing nobody nowhere without cannot non".split())
 _NEGATION_REACH = 3  # a negation governs this many content words after it ("not overcome sharp disagreements")
-_DENIALS = frozenset({"deni", "refus", "fail", "reject", "avoid", "disput"})  # stems: deny/denied, refuse, fail, ...
+_DENIALS = frozenset({"deni", "refus", "fail", "reject", "avoid", "disput", "declin", "abandon"})  # stems: deny/denied, refuse, fail, ...
 _CLAUSE_WORDS = frozenset(
     """that which who whom whose where when whether while if because but although though whereas unless
     despite after before since""".split()
@@ -48,7 +48,8 @@ _BRITISH = re.compile(r"(?<=[a-z]{4})is(e|es|ed|ing|ation|ations)$")
 # Verbs news writes for the same act, read as one (stems): "break the impasse" is "resolve" it, so a span
 # that did not resolve it says otherwise
 _SAME = {word_stem(w): word_stem(same) for w, same in (pair.split(":") for pair in
-         "break:resolve overcome:resolve solve:resolve provide:give present:give hand:give".split())}
+         "break:resolve overcome:resolve solve:resolve provide:give present:give hand:give hope:expect".split())}
+_STOPS = frozenset(word_stem(w) for w in "stop halt cease quit".split())  # deny the -ing verb after them
 # Past forms a stemmer leaves alone, as their verbs' stems: "avoided shaking hands" / "shook hands".
 _IRREGULAR = {past: word_stem(verb) for past, verb in (pair.split(":") for pair in """
     shook:shake met:meet spoke:speak took:take gave:give held:hold made:make went:go sent:send told:tell
@@ -60,6 +61,18 @@ DATES = frozenset(
     word_stem(w) for w in """monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december""".split()
 )  # dates move freely in a sentence: they are never the actors of the role rule
+
+
+def read_stem(word: str) -> str:
+    """A word's stem as a Reading reads it: irregular past forms as their verbs (`_IRREGULAR`),
+    British -ise spellings as -ize, a few verbs for the same act as one (`_SAME`).
+
+    >>> [read_stem(w) for w in ("shook", "organised", "overcome", "hoping")]
+    ['shake', 'organ', 'resolv', 'expect']
+    """
+    lower = word.lower()
+    stem = _IRREGULAR.get(lower) or word_stem(_BRITISH.sub(r"iz\1", lower))
+    return _SAME.get(stem, stem)
 
 
 def proper_names(texts: Sequence[str]) -> frozenset[str]:
@@ -226,16 +239,23 @@ class Reading:
                     clause, part = clause + 1, part + 1
                 elif comma and lower in _CONJUNCTIONS:
                     part += 1
-                stem = _IRREGULAR.get(lower) or word_stem(_BRITISH.sub(r"iz\1", lower))
-                stem = _SAME.get(stem, stem)
+                stem = read_stem(lower)
                 if stem in DATES and previous[0] == "number":
                     dates.add((stem, previous[1]))
                 previous = ("date", stem) if stem in DATES else ("", "")
                 negation = negation or stem in _DENIALS
                 if lower == "longer" and words and words[-1].text.lower() == "no" and words[-1].sentence == sentence:
                     negation = True  # "no longer expected": the cue is two words long
+                if lower == "up" and words and words[-1].stem == "give" and words[-1].sentence == sentence:
+                    # "has given up seeking": a denial, read as "abandon" (the "up" read no further)
+                    words[-1] = replace(words[-1], stem="abandon", negation=True)
+                    first = comma = False
+                    continue
                 words.append(Word(token, stem, sentence, clause, part, first, negation, possessive))
                 first = comma = False
+        for i, word in enumerate(words[:-1]):  # "stop organizing" denies as "give up organizing" does
+            if word.stem in _STOPS and words[i + 1].text.lower().endswith("ing"):
+                words[i] = replace(word, stem="abandon", negation=True)
         undenied: set[int] = set()  # "did not reject": asserts neither the denial nor its opposite
         for i, word in enumerate(words):  # "did not reject", "never denied": a negated denial asserts
             if word.stem in _DENIALS:
