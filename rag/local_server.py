@@ -161,7 +161,9 @@ _spawner_lock = threading.Lock()
 _spawner: _Spawner | None = None
 
 
-def _spawn(command: list[str], **kwargs: Any) -> subprocess.Popen:
+def spawn_tied(command: list[str], **kwargs: Any) -> subprocess.Popen:
+    """`subprocess.Popen(command, **kwargs)` for a process the kernel kills when this one dies, even
+    by SIGKILL (Linux; elsewhere a plain Popen): a model server is never left behind."""
     global _spawner
     with _spawner_lock:
         if _spawner is None or not _spawner._thread.is_alive():
@@ -346,7 +348,7 @@ class LocalServer:
             env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             with open(self.log_path, "wb") as log_file:
                 try:
-                    self._process = _spawn(
+                    self._process = spawn_tied(
                         self.command(port, n_ctx), stdout=log_file, stderr=subprocess.STDOUT,
                         stdin=subprocess.DEVNULL, env=env, close_fds=True,
                     )

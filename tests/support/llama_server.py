@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from rag.local_server import spawn_tied
+
 MODEL_ALIAS = "smollm2-135m-instruct"
 INSTALL_HINT = "run scripts/install-llama-server.sh to install it"
 
@@ -99,7 +101,8 @@ class LlamaServer:
     def start(self) -> "LlamaServer":
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}  # the model is a local file; never reach a hub
         with self.log_path.open("wb") as log:
-            self._process = subprocess.Popen(
+            # tied to this process, as newsrag's own servers are: an interrupted test run leaves none behind
+            self._process = spawn_tied(
                 self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
             )
         deadline = time.monotonic() + self.startup_timeout
