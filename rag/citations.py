@@ -24,9 +24,11 @@ Verification of a sentence citing passage n (numbered 1..k as in the prompt):
   count as one term: "German ministers" / "the ministers of Germany"). It supports the sentence
   when that share is >= `SUPPORT_THRESHOLD`, the span contains every name and number of the
   sentence (`Claim.keys`, below) *and* it says nothing against the sentence (`Claim.contradicted_by`,
-  below). Then the citation is *kept* and quotes that exact span;
-- when no cited passage supports the sentence but another retrieved passage does, the citation is
-  *repaired*: the marker points to that passage's span instead;
+  below), nor does the span with the sentence beside it where that covers more of the sentence
+  (the part the span leaves out may be what is wrong). Then the citation is *kept* and quotes that
+  exact span;
+- when no cited passage supports the sentence, none contradicts it, and another retrieved passage
+  supports it, the citation is *repaired*: the marker points to that passage's span instead;
 - otherwise the marker is *dropped* and the sentence is listed in `unsupported`.
 A sentence without any marker is checked against every passage (a citation found that way is counted
 as *added*); a sentence saying the articles do not answer is neither cited nor flagged.
