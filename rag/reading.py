@@ -25,7 +25,8 @@ _NUMBER_WORDS = dict(
 # "non" stands alone after the tokenizer splits "non-negotiable"
 _NEGATIONS = frozenset("not no never nor neither none nothing nobody nowhere without cannot non".split())
 _NEGATION_REACH = 3  # a negation governs this many content words after it ("not overcome sharp disagreements")
-_DENIALS = frozenset({"deni", "refus", "fail", "reject", "avoid", "disput", "declin", "abandon"})  # stems: deny/denied, refuse, fail, ...
+# stems: deny/denied, refuse, fail, ...; "abandon" is also how "give up" and "stop doing" read
+_DENIALS = frozenset({"deni", "refus", "fail", "reject", "avoid", "disput", "declin", "abandon"})
 _CLAUSE_WORDS = frozenset(
     """that which who whom whose where when whether while if because but although though whereas unless
     despite after before since""".split()
@@ -246,15 +247,12 @@ class Reading:
                 negation = negation or stem in _DENIALS
                 if lower == "longer" and words and words[-1].text.lower() == "no" and words[-1].sentence == sentence:
                     negation = True  # "no longer expected": the cue is two words long
-                if lower == "up" and words and words[-1].stem == "give" and words[-1].sentence == sentence:
-                    # "has given up seeking": a denial, read as "abandon" (the "up" read no further)
-                    words[-1] = replace(words[-1], stem="abandon", negation=True)
-                    first = comma = False
-                    continue
                 words.append(Word(token, stem, sentence, clause, part, first, negation, possessive))
                 first = comma = False
-        for i, word in enumerate(words[:-1]):  # "stop organizing" denies as "give up organizing" does
-            if word.stem in _STOPS and words[i + 1].text.lower().endswith("ing"):
+        for i, word in enumerate(words[:-1]):  # "has given up seeking", "stop organizing": denials, as "abandon"
+            after = words[i + 1].text.lower()
+            if words[i + 1].sentence == word.sentence and (
+                    (word.stem == "give" and after == "up") or (word.stem in _STOPS and after.endswith("ing"))):
                 words[i] = replace(word, stem="abandon", negation=True)
         undenied: set[int] = set()  # "did not reject": asserts neither the denial nor its opposite
         for i, word in enumerate(words):  # "did not reject", "never denied": a negated denial asserts

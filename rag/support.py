@@ -79,11 +79,11 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   seriously" / "Moscow downplayed these threats");
 - a claim that negates needs a span that negates (`Claim.lacks`): otherwise "..., threats Moscow did
   not downplay" holds on a span covering the rest of it.
-Synonyms ("hopes" / "expects", "give" / "provide") are out of reach of these rules, but for a few verbs
-read as one (rag.reading `_SAME`: "break" / "overcome" / "resolve" an impasse, "provide" / "present" /
-"hand over" / "give", "hope" / "expect") and British spellings
-("organised"). Irregular past forms read as their verbs (`_IRREGULAR`: "shook" as "shake"), and a name of the claim the span writes
-only in lower case is missing ("the Council of Europe" / "the Russia-NATO council").
+Synonyms in general ("says" / "claims", "deadlock" / "impasse") are out of reach of these rules; a few
+verbs read as one (rag.reading `_SAME`: "break" / "overcome" / "resolve" an impasse, "provide" /
+"present" / "hand over" / "give", "hope" / "expect"), as do British spellings ("organised"). Irregular
+past forms read as their verbs (`_IRREGULAR`: "shook" as "shake"), and a name of the claim the span
+writes only in lower case is missing ("the Council of Europe" / "the Russia-NATO council").
 Names also match: a name the span gives by description (`Reading.described`: "the German capital" for
 Berlin, a title the passages give one person, `titles`: "the US Secretary of State" for Blinken where
 they write "US Secretary of State Antony Blinken"), a long name one letter apart ("Zelensky" /
@@ -152,7 +152,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.names import CAPITALS, TITLES, adjective, canonical, equivalents, overlaps, place_name, spelled_alike
+from rag.names import ALIASES, CAPITALS, TITLES, adjective, canonical, equivalents, overlaps, place_name, spelled_alike
 from rag.reading import DATES, PLACE_PREPOSITIONS, Reading, Word, read_stem, spelled
 from rag.terms import WORD, content_terms, fold_demonyms, is_nationality, word_stem
 
@@ -352,7 +352,8 @@ def _swapped_roles(claim: Reading, span: Reading, known: frozenset[str]) -> str:
     return ""
 
 
-_COUNTRY_ACRONYMS = {"US": "america", "USA": "america", "UK": "britain"}  # as fold_demonyms folds adjectives
+# "the US government": country acronyms as fold_demonyms folds adjectives (their rag.names alias)
+_COUNTRY_ACRONYMS = {acronym.upper(): ALIASES[acronym][0] for acronym in ("us", "usa", "uk")}
 
 
 def _swapped_adjectives(claim: Reading, span: Reading) -> str:
@@ -365,7 +366,7 @@ def _swapped_adjectives(claim: Reading, span: Reading) -> str:
         before = words[i - 1] if i else None
         if before is None or before.sentence != words[i].sentence:
             return ""
-        if before.text in _COUNTRY_ACRONYMS:  # "the US government"
+        if before.text in _COUNTRY_ACRONYMS:
             return _COUNTRY_ACRONYMS[before.text]
         return fold_demonyms([before.stem])[0] if adjective(before.stem) else ""
 
@@ -402,18 +403,21 @@ def _swapped_objects(claim: Reading, span: Reading, known: frozenset[str]) -> st
     after a preposition that takes sides (`_sided`) in the claim, where the span has another name the
     claim also names after that preposition, and has the claim's name elsewhere, swapped the two."""
     claim_names, span_names = claim.names(known), span.names(known)
-    after = lambda words, names, i: {words[i + 1].stem} if i + 1 < len(words) and names[i + 1] else set()
     claim_stems = {w.stem for w, n in zip(claim.words, claim_names) if n}
     span_stems = {w.stem for w, n in zip(span.words, span_names) if n}
-    for i, word in enumerate(claim.words):
-        side = _sided(claim.words, i)
-        if not side or not after(claim.words, claim_names, i):
-            continue
-        # every name the claim puts on that side ("drills by Russia and Belarus, announced by Belarus")
-        mine = set().union(*(after(claim.words, claim_names, k) for k in range(len(claim.words))
-                             if _sided(claim.words, k) == side))
-        theirs = set().union(*(after(span.words, span_names, j) for j in range(len(span.words))
-                               if _sided(span.words, j) == side))
+
+    def named_on(words: Sequence[Word], names: list[bool]) -> dict[str, set[str]]:
+        """side -> every name right after it ("drills by Russia and Belarus, announced by Belarus")"""
+        sides: dict[str, set[str]] = {}
+        for i in range(len(words) - 1):
+            side = _sided(words, i)
+            if side and names[i + 1]:
+                sides.setdefault(side, set()).add(words[i + 1].stem)
+        return sides
+
+    span_sides = named_on(span.words, span_names)
+    for side, mine in named_on(claim.words, claim_names).items():
+        theirs = span_sides.get(side, set())
         if theirs and not overlaps(mine, theirs) and overlaps(theirs, claim_stems) and overlaps(mine, span_stems):
             return f"roles differ: {side} {' '.join(sorted(mine))} / {' '.join(sorted(theirs))}"
     return ""
@@ -446,9 +450,9 @@ def _times(reading: Reading) -> set[str]:
     found = {w for w in words if w in _DAYS_AROUND}
     for i, w in enumerate(words[:-1]):
         few = "few " if words[i + 1] == "few" else ""  # "in the next few days"
-        unit = word_stem(words[i + 1 + bool(few)]) if i + 1 + bool(few) < len(words) else ""
-        if w in _RELATIVE and unit in _PERIODS:
-            found.add(f"{_RELATIVE[w]} {few}{unit}")
+        unit = i + 1 + bool(few)
+        if w in _RELATIVE and unit < len(words) and reading.words[unit].stem in _PERIODS:
+            found.add(f"{_RELATIVE[w]} {few}{reading.words[unit].stem}")
     return found
 
 
@@ -459,6 +463,9 @@ def _moved_times(claim: Reading, span: Reading) -> str:
     if mine and theirs and not mine & theirs:
         return f"{', '.join(sorted(mine))}: the span has {', '.join(sorted(theirs))}"
     return ""
+
+
+_ORDER_REACH = 6  # words after "by" in which the name stands: "by his Canadian counterpart Mélanie Joly"
 
 
 def _reversed_order(claim: Reading, span: Reading, known: frozenset[str]) -> str:
@@ -478,7 +485,6 @@ def _reversed_order(claim: Reading, span: Reading, known: frozenset[str]) -> str
     return ""
 
 
-_ORDER_REACH = 6  # "preceded there on Tuesday by his Canadian counterpart Mélanie Joly": the name within
 _OPEN_QUESTION = frozenset({"whether", "if"})
 
 
