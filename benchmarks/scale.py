@@ -387,7 +387,7 @@ def measure(args, corpus: Path, run: Path, made: dict, port: int | None, state: 
             vector = bare_embed([question])[0].tolist()
             t1 = time.perf_counter()
             found = collection.query(query_embeddings=[vector], n_results=DEPTH,
-                                     include=["metadatas", "documents", "distances"])
+                                     include=["metadatas", "distances"])  # (newsrag keeps no texts in Chroma)
             t2 = time.perf_counter()
             rows, scores = bm25.retrieve(bm25_tokenize(question), k=min(DEPTH, len(ids)), show_progress=False)
             terms = [ids[i] for i, score in zip(rows[0], scores[0]) if score > 0]

@@ -3,7 +3,8 @@
 Layout of the index directory::
 
     catalog.sqlite   files, content hashes, cleaned articles, chunk spans (rag.catalog)
-    chroma/          Chroma PersistentClient data (unless RAG_CHROMA_HOST points at a server)
+    chroma/          Chroma PersistentClient data: ids, vectors, metadata, no texts (unless RAG_CHROMA_HOST
+                     points at a server)
     bm25/            the bm25s index, with the catalog generation it was built from (rag.stores)
     lock             who has the folder open: readers shared, a writer exclusive (rag.lock)
 
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from rag import hooks
 from rag.catalog import Catalog
-from rag.chunking import CHUNKER_VERSION, chunk_spans, make_chunk
+from rag.chunking import CHUNKER_VERSION, chunk_id, chunk_spans, make_chunk
 from rag.config import Settings
 from rag.embedding_cache import StoredEmbedder
 from rag.embeddings import Embedder
@@ -359,16 +360,22 @@ class Index:
             self._catalog = self._vectors = None
             self.lock.release_shared()
 
-    def vector_search(self, embedding: list[float], depth: int, filters: Filters | None = None) -> list[Passage]:
+    def vector_search(self, embedding: list[float], depth: int, filters: Filters | None = None,
+                      generation: int | None = None) -> list[Passage]:
+        """Chroma's nearest chunks that the catalog vouches for, their texts cut from the articles
+        (Chroma keeps no texts). Vouched: the chunk's id is that of the catalog's text at its offsets
+        (rag.chunking.chunk_id), so a chunk left by a killed ingest, or of an older version of its
+        article, is dropped."""
         with self._vectors_idle:
             store = self.vectors
             self._searches += 1
         try:
-            return store.search(embedding, depth, filters)
+            found = store.search(embedding, depth, filters)
         finally:
             with self._vectors_idle:
                 self._searches -= 1
                 self._vectors_idle.notify_all()
+        return self._with_texts(found, self.catalog.generation if generation is None else generation, check=True)
 
     def release_vectors(self) -> None:
         """Let embedded Chroma drop its in-memory vector index (~1.7 KB per chunk) until the next
@@ -391,12 +398,21 @@ class Index:
         generation = self.catalog.generation if generation is None else generation
 
         found = self.terms.search(question, depth, self._bm25_generation(generation), filters)
+        return self._with_texts(found, generation, check=False)  # built from this generation's catalog
+
+    def _with_texts(self, found: list[Passage], generation: int, check: bool) -> list[Passage]:
+        """The passages with their texts cut from the articles (read in one query); with `check`, only
+        those whose id is the chunk id of that text at that place (sha1 of ~500 characters: ~2 us)."""
         self.prefetch([p.source for p in found], generation)
         passages = []
         for p in found:
             article = self.article(p.source, generation)
-            if article is not None:  # (built anew: dataclasses.replace costs ~5x more)
-                passages.append(Passage(p.source, p.start, p.end, article[p.start : p.end], p.score, p.id, p.meta))
+            if article is None:
+                continue
+            text = article[p.start : p.end]
+            if not check or chunk_id(p.source, p.start, p.end, text) == p.id:
+                # (built anew: dataclasses.replace costs ~5x more)
+                passages.append(Passage(p.source, p.start, p.end, text, p.score, p.id, p.meta))
         return passages
 
     def bm25_rows(self) -> list[dict]:

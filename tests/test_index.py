@@ -53,6 +53,29 @@ def test_editing_one_file_reindexes_only_that_file(make_engine):
     assert all("100,000" not in p.text for p in engine.retrieve("100,000 troops", k=3))
 
 
+def test_vector_search_returns_only_chunks_the_catalog_holds_at_their_place(make_engine):
+    """Chroma keeps no texts: a passage's text is cut from the catalog's article, and a stored chunk
+    is returned only if its id is the chunk id of that text there. A vector of an article's older
+    version (same span, other text) or of a file the catalog never committed is dropped."""
+    import numpy as np
+
+    from rag.chunking import chunk_id
+    from rag.schema import Chunk
+
+    engine = make_engine(ARTICLES)
+    engine.ingest()
+    older = "Blinken met Lavrov in Geneva on Monday."  # a.txt once said Monday, at the same offsets
+    assert ARTICLES["a.txt"][: len(older)] != older and len(ARTICLES["a.txt"].split(". ")[0]) + 1 == len(older)
+    stale = Chunk("a.txt", 0, len(older), older, chunk_id("a.txt", 0, len(older), older), {})
+    ghost = Chunk("z.txt", 0, 10, "Ghost text", chunk_id("z.txt", 0, 10, "Ghost text"), {})
+    vector = engine.index.embedder.embed([older])[0]
+    engine.index.vectors.add([stale, ghost], np.stack([vector, vector]), ["a.txt", "z.txt"])
+    found = engine.index.vector_search(vector.tolist(), 10)
+    assert found and {stale.id, ghost.id}.isdisjoint(p.id for p in found)
+    assert all(p.text == engine.article(p.source)[p.start : p.end] for p in found)
+    assert engine.retrieve("Blinken Lavrov Geneva Monday", k=1)[0].text == ARTICLES["a.txt"]
+
+
 def _ids_and_meta(engine):
     rows = engine.index.vectors.rows()
     return list(rows), list(rows.values())
