@@ -38,7 +38,7 @@ from rag.errors import IndexBusy
 from rag.lock import IndexLock
 from rag.memory import release_free_memory
 from rag.schema import Article, Chunk, Passage
-from rag.stores import Filters, TermStore, VectorStore, row_metadata
+from rag.stores import Filters, Hit, TermStore, VectorStore, passage, row_metadata
 
 # Bump when the rows the stores keep change shape: indexes written before are rebuilt.
 STORE_VERSION = 2
@@ -400,19 +400,19 @@ class Index:
         found = self.terms.search(question, depth, self._bm25_generation(generation), filters)
         return self._with_texts(found, generation, check=False)  # built from this generation's catalog
 
-    def _with_texts(self, found: list[Passage], generation: int, check: bool) -> list[Passage]:
-        """The passages with their texts cut from the articles (read in one query); with `check`, only
+    def _with_texts(self, hits: list[Hit], generation: int, check: bool) -> list[Passage]:
+        """The hits' passages, their texts cut from the articles (read in one query); with `check`, only
         those whose id is the chunk id of that text at that place (sha1 of ~500 characters: ~2 us)."""
-        self.prefetch([p.source for p in found], generation)
+        self.prefetch([hit.row["source"] for hit in hits], generation)
         passages = []
-        for p in found:
-            article = self.article(p.source, generation)
+        for hit in hits:
+            source, start, end = hit.row["source"], int(hit.row["start"]), int(hit.row["end"])
+            article = self.article(source, generation)
             if article is None:
                 continue
-            text = article[p.start : p.end]
-            if not check or chunk_id(p.source, p.start, p.end, text) == p.id:
-                # (built anew: dataclasses.replace costs ~5x more)
-                passages.append(Passage(p.source, p.start, p.end, text, p.score, p.id, p.meta))
+            text = article[start:end]
+            if not check or chunk_id(source, start, end, text) == hit.id:
+                passages.append(passage(hit, text))
         return passages
 
     def bm25_rows(self) -> list[dict]:

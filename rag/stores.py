@@ -1,7 +1,8 @@
 """The two stores behind the index, written and read only here: Chroma (vectors) and bm25s (terms).
 
 Both hold the same chunk ids and the same metadata (source, file, start, end and the article's title,
-date, url, outlet, author), and both answer a search with `Passage`s carrying the searcher's own score.
+date, url, outlet, author), and both answer a search with `Hit`s: id, row and the searcher's own score.
+Neither keeps texts: rag.index cuts them from the catalog's articles.
 A search filter is a dict ``{field: value or list of values}``; `chroma_where` and `matches` are its
 two translations, side by side so that they cannot drift apart.
 
@@ -27,7 +28,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -73,9 +74,21 @@ def row_metadata(chunk: Chunk, file: str) -> dict[str, Any]:
     return meta
 
 
-def _passage(chunk_id: str, row: dict[str, Any], text: str, score: float) -> Passage:
+class Hit(NamedTuple):
+    """A search result of either store: a chunk's id, its stored row (`row_metadata`) and its score.
+    No text: neither store keeps one (rag.index cuts it from the catalog's article and makes the
+    `Passage`, once, for the hits the catalog vouches for)."""
+
+    id: str
+    row: dict[str, Any]
+    score: float
+
+
+def passage(hit: Hit, text: str) -> Passage:
+    """The passage of a hit whose text is `text` (article metadata only, as strings)."""
+    row = hit.row
     meta = {key: str(row[key]) for key in ARTICLE_META if row.get(key) not in (None, "")}
-    return Passage(row["source"], int(row["start"]), int(row["end"]), text, score, chunk_id, meta)
+    return Passage(row["source"], int(row["start"]), int(row["end"]), text, hit.score, hit.id, meta)
 
 
 # --- Chroma ---------------------------------------------------------------------------------------
@@ -164,21 +177,18 @@ class VectorStore:
         self._client.delete_collection(self._name)
         self._collection = self._open()
 
-    def search(self, vector: Sequence[float], depth: int, filters: Filters | None = None) -> list[Passage]:
-        """Nearest chunks by cosine similarity (score = 1 - cosine distance), with empty texts (Chroma
-        keeps none: rag.index cuts them from the catalog). Chroma (1.x) returns fewer than `depth` when
-        fewer match, so no count() per query: it costs a round trip that grows with the collection
-        (~2-5 ms at 1k-20k chunks)."""
+    def search(self, vector: Sequence[float], depth: int, filters: Filters | None = None) -> list[Hit]:
+        """Nearest chunks by cosine similarity (score = 1 - cosine distance). Chroma (1.x) returns
+        fewer than `depth` when fewer match, so no count() per query: it costs a round trip that grows
+        with the collection (~2-5 ms at 1k-20k chunks)."""
         if depth < 1:
             return []
         found = self._collection.query(
             query_embeddings=[list(vector)], n_results=depth, where=chroma_where(filters),
             include=["metadatas", "distances"],
         )
-        return [
-            _passage(chunk_id, row, "", 1.0 - distance)
-            for chunk_id, row, distance in zip(found["ids"][0], found["metadatas"][0], found["distances"][0])
-        ]
+        return [Hit(chunk_id, row, 1.0 - distance)
+                for chunk_id, row, distance in zip(found["ids"][0], found["metadatas"][0], found["distances"][0])]
 
 
 # --- bm25s ----------------------------------------------------------------------------------------
@@ -264,9 +274,8 @@ class TermStore:
                 self._generation = generation
         return self._bm25
 
-    def search(self, question: str, depth: int, generation: str, filters: Filters | None = None) -> list[Passage]:
-        """Chunks by BM25 score; only chunks sharing a term with the question. Their `text` is empty:
-        the index keeps no chunk texts (rag.index cuts them from the articles)."""
+    def search(self, question: str, depth: int, generation: str, filters: Filters | None = None) -> list[Hit]:
+        """Chunks by BM25 score; only chunks sharing a term with the question."""
         bm25 = self._load(generation)
         if bm25 is None:
             return []
@@ -279,7 +288,7 @@ class TermStore:
             bm25_tokenize(question), k=min(depth, len(self._rows)), weight_mask=mask, show_progress=False
         )
         return [
-            _passage(self._rows[i]["id"], self._rows[i], "", float(score))
+            Hit(self._rows[i]["id"], self._rows[i], float(score))
             for i, score in zip(ids[0], scores[0])
             if score > 0  # bm25s fills k slots even with chunks sharing no term with the question
         ]

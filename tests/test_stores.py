@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from chromadb.api.models.Collection import Collection
 
-from rag.schema import Chunk
-from rag.stores import TermStore, VectorStore, chroma_where, matches
+from rag.schema import Chunk, Passage
+from rag.stores import Hit, TermStore, VectorStore, chroma_where, matches, passage
 
 # --- fixtures -------------------------------------------------------------------------------------
 
@@ -137,15 +137,19 @@ def test_rows_keep_span_file_and_article_metadata(store):
     assert rows["id6"] == {"source": "c.jsonl#6", "file": "c.jsonl", "start": 600, "end": 600 + len(TEXTS[6][1])}
 
 
-def test_search_ranks_by_cosine_and_returns_spans_without_texts(store):
+def test_search_ranks_by_cosine_and_returns_ids_rows_and_scores(store):
     found = store.search(QUERY, 4)
-    assert [p.id for p in found] == ["id0", "id1", "id2", "id3"]
-    for p, degrees in zip(found, (0, 10, 20, 30)):
-        assert p.score == pytest.approx(math.cos(math.radians(degrees)), abs=1e-4)
-    first = found[0]
-    assert (first.source, first.start, first.end, first.text) == ("a.txt", 0, len(TEXTS[0][1]), "")
-    assert first.meta == {"outlet": "AP", "title": "Talks"}  # article metadata only, as strings
-    assert found[3].meta == {"outlet": "Reuters"}
+    assert [hit.id for hit in found] == ["id0", "id1", "id2", "id3"]
+    for hit, degrees in zip(found, (0, 10, 20, 30)):
+        assert hit.score == pytest.approx(math.cos(math.radians(degrees)), abs=1e-4)
+    assert found[0].row == {"source": "a.txt", "file": "a.txt", "start": 0, "end": len(TEXTS[0][1]),
+                            "outlet": "AP", "title": "Talks"}
+
+
+def test_a_hits_passage_carries_its_span_the_given_text_and_article_metadata_as_strings():
+    hit = Hit("id1", {"source": "a.txt", "file": "a.txt", "start": 4, "end": 9, "outlet": "AP", "title": "",
+                      "date": 2022}, 0.5)
+    assert passage(hit, "Hello") == Passage("a.txt", 4, 9, "Hello", 0.5, "id1", {"outlet": "AP", "date": "2022"})
 
 
 def test_search_depth_is_capped_by_the_stored_count(store):
@@ -165,7 +169,7 @@ def test_add_of_an_existing_id_replaces_its_span(store):
     chunk = Chunk("a.txt", 0, 5, "Hello", "id0", {"outlet": "AP", "title": "Talks"})
     store.add([chunk], np.stack([_vector(0)]), ["a.txt"])
     assert store.count() == 10
-    assert (store.search(QUERY, 1)[0].start, store.search(QUERY, 1)[0].end) == (0, 5)
+    assert (store.search(QUERY, 1)[0].row["start"], store.search(QUERY, 1)[0].row["end"]) == (0, 5)
     assert store.rows()["id0"] == {"source": "a.txt", "file": "a.txt", "start": 0, "end": 5,
                                    "outlet": "AP", "title": "Talks"}
 
@@ -226,9 +230,8 @@ def test_search_finds_chunks_sharing_a_term_best_first(terms):
     found = terms.search("Where was Lavrov with Blinken?", 5, "1")
     assert [p.id for p in found] == ["id0", "id9"]  # id0 names both men, id9 only Lavrov
     assert found[0].score > found[1].score > 0
-    first = found[0]
-    assert (first.source, first.start, first.end, first.text) == ("a.txt", 0, len(TEXTS[0][1]), "")
-    assert first.meta == {"outlet": "AP", "title": "Talks"}
+    assert found[0].row == {"id": "id0", "source": "a.txt", "file": "a.txt", "start": 0, "end": len(TEXTS[0][1]),
+                            "outlet": "AP", "title": "Talks"}
 
 
 def test_search_ignores_chunks_sharing_no_term(terms):
@@ -286,7 +289,6 @@ def test_rows_hold_id_and_metadata_not_the_text(terms):
     assert [r["id"] for r in rows] == [f"id{i}" for i in range(10)]
     assert rows[8] == {"id": "id8", "source": "c.jsonl#8", "file": "c.jsonl",
                        "start": 800, "end": 800 + len(TEXTS[8][1]), "outlet": "DW"}
-    assert all(p.text == "" for p in terms.search("Lavrov", 5, "1"))  # texts come from the articles
 
 
 def test_document_frequencies_count_chunks_per_stemmed_term(terms):
