@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,10 @@ History = list[tuple[str, str]]  # [("user", "..."), ("assistant", "...")]
 # Terminal escape sequences (ESC [ ... or the one-character CSI) and control characters other than
 # white space: no question means them; a terminal or a pasted log can put them in.
 _ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+# Unicode's control characters (category Cc) that str.isspace() does not count as white space, and
+# lone surrogates: a regex each, not a Python loop over the characters (every query runs them).
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def check_question(question: object, limit: int) -> str:
@@ -57,16 +60,16 @@ def check_question(question: object, limit: int) -> str:
         question = ""
     if not isinstance(question, str):
         raise InvalidQuestion(f"the question must be text, not {type(question).__name__}")
-    surrogate = next((i for i, ch in enumerate(question) if "\ud800" <= ch <= "\udfff"), None)
+    surrogate = _SURROGATE.search(question)
     if surrogate is not None:
         raise InvalidQuestion(
-            f"the question is not valid text: character {surrogate + 1} is a byte that is not UTF-8 or a lone "
+            f"the question is not valid text: character {surrogate.start() + 1} is a byte that is not UTF-8 or a lone "
             "surrogate; type the question again"
         )
     if not question.strip():
         raise InvalidQuestion("the question is empty: type a question about the articles")
     question = _ESCAPES.sub(" ", question)
-    question = "".join(" " if unicodedata.category(ch) == "Cc" and not ch.isspace() else ch for ch in question)
+    question = _CONTROLS.sub(" ", question)
     question = question.strip()
     if not question:
         raise InvalidQuestion("the question is only control characters: type a question about the articles")

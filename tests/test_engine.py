@@ -49,6 +49,20 @@ def test_control_characters_inside_a_question_are_ignored(seeds_engine):
     assert answer.question == "Where did  Blinken  meet Lavrov?" and any("Geneva" in c.quote for c in answer.citations)
 
 
+def test_every_unicode_control_character_but_white_space_becomes_a_space():
+    """The regex of rag.engine against Unicode's own list (category Cc), one character at a time."""
+    import unicodedata
+
+    from rag.engine import check_question
+
+    for code in range(0x110000):
+        ch = chr(code)
+        if "\ud800" <= ch <= "\udfff":
+            continue
+        control = unicodedata.category(ch) == "Cc" and not ch.isspace()
+        assert check_question(f"a{ch}1", 10) == ("a 1" if control else f"a{ch}1"), hex(code)
+
+
 def test_a_non_string_question_is_invalid(seeds_engine):
     with pytest.raises(InvalidQuestion):
         seeds_engine.ask(b"Where did Blinken meet Lavrov?")
