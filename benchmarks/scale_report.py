@@ -1,7 +1,9 @@
 """The table and the plot of benchmarks/RESULTS.md, from the runs `benchmarks/scale.py` appended to
-WORK/results.jsonl (the last run of each size and mode). Prints the markdown table, writes the plot.
+WORK/results.jsonl (the last run of each size, mode and embedding cache state; --work may be given
+several times, e.g. a work folder of --no-cache runs and one of runs with the cache). Prints the
+markdown table, writes the plot.
 
-    .venv/bin/python benchmarks/scale_report.py [--work DIR] [--plot benchmarks/scale.png]
+    .venv/bin/python benchmarks/scale_report.py [--work DIR ...] [--plot benchmarks/scale.png]
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ COLUMNS = [  # (header, key, format)
     ("mode", "mode", "{}"),
     ("ingest chunks/s (model runs)", None, None),
     ("bare embedder chunks/s", "bare_embed_chunks_per_s", "{:.1f}"),
+    ("ingest / bare", None, None),
     ("ingest split: embed / Chroma / BM25 / catalog / other s", None, None),
     ("re-ingest unchanged s", "reingest_s", "{:.2f}"),
     ("1 % change s (chunks)", None, None),
     ("retrieve p50 / p95 ms", None, None),
     ("retrieve - embed vs bare p50 ms", None, None),
-    ("ratio", "retrieve_vs_bare", "{:.2f}"),
+    ("retrieve / bare", "retrieve_vs_bare", "{:.2f}"),
     ("ask p50 / p95 ms", None, None),
     ("peak RSS ingest / serve MB", None, None),
 ]
@@ -33,6 +36,8 @@ def cell(run: dict, header: str, key: str | None, fmt: str | None) -> str:
         return "-" if value is None else fmt.format(value)
     if header.startswith("ingest chunks/s"):
         return f"{run['ingest_chunks_per_s']:.1f} ({run['ingest_model_texts']:,} embedded, {run['ingest_cached']:,} cached)"
+    if header == "ingest / bare":  # only meaningful when the model computed every vector
+        return "- (cached)" if run["ingest_cached"] else f"**{run['ingest_vs_bare']:.2f}**"
     if header.startswith("ingest split"):
         return " / ".join(f"{run.get(f'ingest_{k}_s', 0):.1f}" for k in ("embedding", "chroma_add", "bm25_build", "catalog", "other"))
     if header.startswith("1 %"):
@@ -49,13 +54,14 @@ def cell(run: dict, header: str, key: str | None, fmt: str | None) -> str:
     return "?"
 
 
-def latest_runs(path: Path) -> list[dict]:
+def latest_runs(paths: list[Path]) -> list[dict]:
     runs: dict[tuple, dict] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            run = json.loads(line)
-            runs[(run["mode"], run["target_chunks"], run["shape"])] = run
-    return sorted(runs.values(), key=lambda r: (r["mode"], r["chunks"]))
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                run = json.loads(line)
+                runs[(run["mode"], run["target_chunks"], run["shape"], run["ingest_cached"] > 0)] = run
+    return sorted(runs.values(), key=lambda r: (r["mode"], r["ingest_cached"] > 0, r["chunks"]))
 
 
 def plot(runs: list[dict], out: Path) -> None:
@@ -65,10 +71,12 @@ def plot(runs: list[dict], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    for mode, style in (("embedded", "o-"), ("server", "s--")):
-        rows = [r for r in runs if r["mode"] == mode]
+    groups = (("embedded", False, "o-"), ("embedded", True, "o:"), ("server", False, "s-."), ("server", True, "s--"))
+    for group, cached, style in groups:
+        rows = [r for r in runs if r["mode"] == group and (r["ingest_cached"] > 0) == cached]
         if not rows:
             continue
+        mode = f"{group}{', cached' if cached else ''}"
         x = [r["chunks"] for r in rows]
         axes[0].plot(x, [r["retrieve_minus_embed_p50_ms"] for r in rows], style, label=f"Engine.retrieve - embed ({mode})")
         axes[0].plot(x, [r["bare_sum_p50_ms"] for r in rows], style, alpha=0.5, label=f"bare chromadb+bm25s+rrf ({mode})")
@@ -89,10 +97,10 @@ def plot(runs: list[dict], out: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     default_work = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsrag" / "bench"
-    parser.add_argument("--work", type=Path, default=default_work)
+    parser.add_argument("--work", type=Path, action="append", help=f"a work folder (default {default_work})")
     parser.add_argument("--plot", type=Path, default=Path(__file__).with_name("scale.png"))
     args = parser.parse_args()
-    runs = latest_runs(args.work / "results.jsonl")
+    runs = latest_runs([work / "results.jsonl" for work in args.work or [default_work]])
     print("| " + " | ".join(h for h, _, _ in COLUMNS) + " |")
     print("|" + "---|" * len(COLUMNS))
     for run in runs:
