@@ -350,7 +350,9 @@ def measure(args, corpus: Path, run: Path, made: dict, port: int | None, state: 
         say(f"{'':<18}  ^ every vector came from the embedding cache: this ingest measures everything but the model "
             "(--no-cache, or another RAG_EMBED_CACHE, to embed)")
     if f["model_texts"]:
-        say(f"{'':<18}the model inside ingest ran at {f['model_texts'] / f['split']['model']:.1f} chunks/s")
+        say(f"{'':<18}the model inside ingest ran at {f['model_texts'] / f['split']['model']:.1f} chunks/s; "
+            f"its own time / ingest's = {f['split']['model'] / f['seconds']:.2f} (what ingest adds around the model, "
+            "free of the machine's drift between two measurements)")
     say(f"{'':<18}index holds {f['total_chunks']} chunks; peak RSS of the ingest process {f['rss_mb']} MB")
 
     say("[3/7] re-ingest, nothing changed")
@@ -485,6 +487,7 @@ def measure(args, corpus: Path, run: Path, made: dict, port: int | None, state: 
             "ingest_model_texts": f["model_texts"], "ingest_cached": f["cached"],
             **{f"ingest_{k.replace(' ', '_')}_s": v for k, v in f["split"].items()},
             "ingest_computed_per_s": round(computed, 1), "bare_embed_chunks_per_s": round(f["bare_chunks_per_s"], 1), "ingest_vs_bare": round(rate / f["bare_chunks_per_s"], 2),
+            "ingest_vs_model": round(f["split"].get("model", 0) / f["seconds"], 2) if f["seconds"] else None,
             "reingest_s": round(state["reingest"]["seconds"], 2),
             "change_files": state["change"]["files"], "change_s": round(state["change"]["seconds"], 2),
             "change_chunks": state["change"]["chunks"], "change_model_texts": state["change"]["model_texts"],

@@ -18,7 +18,7 @@ COLUMNS = [  # (header, key, format)
     ("mode", "mode", "{}"),
     ("ingest chunks/s (model runs)", None, None),
     ("bare embedder chunks/s", "bare_embed_chunks_per_s", "{:.1f}"),
-    ("ingest / bare", None, None),
+    ("ingest / bare (/ its model time)", None, None),
     ("ingest split: embed / Chroma / BM25 / catalog / other s", None, None),
     ("re-ingest unchanged s", "reingest_s", "{:.2f}"),
     ("1 % change s (chunks)", None, None),
@@ -36,8 +36,11 @@ def cell(run: dict, header: str, key: str | None, fmt: str | None) -> str:
         return "-" if value is None else fmt.format(value)
     if header.startswith("ingest chunks/s"):
         return f"{run['ingest_chunks_per_s']:.1f} ({run['ingest_model_texts']:,} embedded, {run['ingest_cached']:,} cached)"
-    if header == "ingest / bare":  # only meaningful when the model computed every vector
-        return "- (cached)" if run["ingest_cached"] else f"**{run['ingest_vs_bare']:.2f}**"
+    if header.startswith("ingest / bare"):  # only meaningful when the model computed every vector
+        if run["ingest_cached"]:
+            return "- (cached)"
+        inside = run.get("ingest_vs_model")
+        return f"**{run['ingest_vs_bare']:.2f}**" + (f" ({inside:.2f})" if inside is not None else "")
     if header.startswith("ingest split"):
         return " / ".join(f"{run.get(f'ingest_{k}_s', 0):.1f}" for k in ("embedding", "chroma_add", "bm25_build", "catalog", "other"))
     if header.startswith("1 %"):
