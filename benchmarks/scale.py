@@ -10,7 +10,9 @@ WORK/corpora/, reused after). Then, through the public API (`rag.Engine`) on a f
 1. ingest: chunks/s end to end, the time split into embedding (and the model alone, behind the
    embedding cache), Chroma add, other Chroma calls, BM25 build, catalog, and the rest (reading,
    cleaning, chunking), measured by wrapping the engine's own objects at run time; next to it the bare
-   embedder's chunks/s on a sample of the same chunks (same model object, same threads) and the ratio.
+   embedder's chunks/s (same model object, same threads) and the ratio, twice: on pieces embedded a
+   second time during the ingest (about --bare-samples of them, that time taken out of the ingest's), and on a
+   sample of the same chunks after it.
 2. re-ingest of the unchanged corpus (seconds).
 3. retrieve p50/p95 (`Engine.retrieve`, k=5, warm, different questions whose answers the generator
    placed, and how often the answer is in the 5 passages), and the bare components doing the same work,
@@ -58,6 +60,7 @@ sys.path.insert(0, str(ROOT))
 import rag  # noqa: E402  (the offline environment first)
 from benchmarks import synthetic_news  # noqa: E402
 from rag.config import Settings  # noqa: E402
+from rag.index import EMBED_PIECE  # noqa: E402
 from rag.stats import percentile  # noqa: E402
 
 K = 5
@@ -112,8 +115,46 @@ class Clock:
         self.items.clear()
 
 
+class BareDuringIngest:
+    """While an ingest runs, every `every`-th piece the model embeds is embedded a second time by the
+    bare model (the same object's unwrapped `embed`), timed apart and taken out of the ingest's wall
+    time. This gives a bare rate measured at the same moments as the ingest: the model's speed on this
+    VM drifts by up to 15 % between runs minutes apart, which a sample taken after a 35-minute ingest
+    mixes into the ratio. Which copy goes first alternates (a second pass over the same texts could be
+    faster)."""
+
+    def __init__(self, model, bare_embed, every: int):
+        self.model, self.bare_embed, self.every = model, bare_embed, every
+        self.calls, self.seconds, self.items = 0, 0.0, 0
+
+    def __enter__(self) -> "BareDuringIngest":
+        self._inner = inner = self.model.embed  # (the clock's "model" wrapper)
+
+        def embed(texts):
+            self.calls += 1
+            if not self.every or len(texts) < 64 or self.calls % self.every:
+                return inner(texts)
+            sampled = (self.calls // self.every) % 2
+            if sampled:
+                result = inner(texts)
+            started = time.perf_counter()
+            self.bare_embed(list(texts))
+            self.seconds += time.perf_counter() - started
+            self.items += len(texts)
+            return result if sampled else inner(texts)
+
+        self.model.embed = embed
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.model.embed = self._inner
+
+    def figures(self) -> dict:
+        return {"bare_during_s": self.seconds, "bare_during_chunks": self.items}
+
+
 def instrument(engine, clock: Clock):
-    """Wrap the engine's embedder, stores and catalog; return the model's own (unwrapped) `embed`."""
+    """Wrap the engine's embedder, stores and catalog; return the model and its own (unwrapped) `embed`."""
     index = engine.index
     model = index.embedder
     while hasattr(model, "inner"):
@@ -135,21 +176,24 @@ def instrument(engine, clock: Clock):
     clock.wrap(index.terms, "build", "bm25 build")
     for attr in ("put_file", "mark_pending", "remove_file"):
         clock.wrap(index.catalog, attr, "catalog")
-    return bare_embed
+    return model, bare_embed
 
 
-def ingest_figures(report, clock: Clock) -> dict:
-    """The numbers of one ingest: seconds, chunks, where the time went, where the vectors came from."""
+def ingest_figures(report, clock: Clock, bare: BareDuringIngest | None = None) -> dict:
+    """The numbers of one ingest: seconds, chunks, where the time went, where the vectors came from
+    (without the time of `bare`'s second embeddings)."""
     s = clock.seconds
+    seconds = report.seconds - (bare.seconds if bare else 0.0)
     embedding = s["embedding"] or s["model"]
     split = {"embedding": embedding, "model": s["model"], "chroma add": s["chroma add"],
              "chroma other": s["chroma other"], "bm25 build": s["bm25 build"], "catalog": s["catalog"]}
-    split["other"] = report.seconds - sum(v for k, v in split.items() if k != "model")
+    split["other"] = seconds - sum(v for k, v in split.items() if k != "model")
     reused = getattr(report, "reused", None)
-    return {"seconds": report.seconds, "chunks": report.chunks, "model_texts": clock.items["model"],
+    return {"seconds": seconds, "chunks": report.chunks, "model_texts": clock.items["model"],
             "cached": reused if reused is not None else max(report.chunks - clock.items["model"], 0),
             "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
-            "errors": len(report.errors), "split": {k: round(v, 3) for k, v in split.items()}}
+            "errors": len(report.errors), "split": {k: round(v, 3) for k, v in split.items()},
+            **(bare.figures() if bare else {})}
 
 
 def show_ingest(label: str, f: dict) -> None:
@@ -237,7 +281,9 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=default_work, help=f"working folder (default {default_work})")
     parser.add_argument("--no-cache", action="store_true", help="turn the embedding cache off (RAG_EMBED_CACHE)")
     parser.add_argument("--questions", type=int, default=60, help="questions timed for retrieve, and as many for ask")
-    parser.add_argument("--sample", type=int, default=256, help="chunks the bare embedder is timed on")
+    parser.add_argument("--sample", type=int, default=256, help="chunks the bare embedder is timed on after ingest")
+    parser.add_argument("--bare-samples", type=int, default=20,
+                        help="during ingest, embed about this many pieces a second time with the bare model (0: none)")
     parser.add_argument("--fresh", action="store_true", help="forget this run's index and numbers first")
     parser.add_argument("--serve-probe", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -317,7 +363,7 @@ def measure(args, corpus: Path, run: Path, made: dict, port: int | None, state: 
             server.delete_collection(settings.collection)
     engine = rag.Engine(settings)
     clock = Clock()
-    bare_embed = instrument(engine, clock)
+    model, bare_embed = instrument(engine, clock)
     bare_embed(["warm up the model"])
     qs = synthetic_news.questions(args.seed, 2 * args.questions, made["stories"])
     asked, retrieved = qs[len(qs) // 2:], qs[: len(qs) // 2]
@@ -325,8 +371,11 @@ def measure(args, corpus: Path, run: Path, made: dict, port: int | None, state: 
     say("[2/7] ingest" + (" (resuming an interrupted ingest: figures cover the rest only)" if resumed else ""))
     if "ingest" not in state:
         clock.reset()
-        report = engine.ingest(progress=ingest_progress_bar("ingest"))
-        done("ingest", ingest_figures(report, clock) | {"resumed": resumed, "rss_mb": rss_mb(),
+        pieces = made["estimated_chunks"] / EMBED_PIECE  # (ingest embeds in pieces of EMBED_PIECE chunks)
+        every = max(1, round(pieces / args.bare_samples)) if args.bare_samples else 0
+        with BareDuringIngest(model, bare_embed, every) as bare:
+            report = engine.ingest(progress=ingest_progress_bar("ingest"))
+        done("ingest", ingest_figures(report, clock, bare) | {"resumed": resumed, "rss_mb": rss_mb(),
                                                           "total_chunks": engine.chunk_count()})
     if "bare" not in state:
         every = max(1, engine.chunk_count() // args.sample)
@@ -341,8 +390,12 @@ def measure(args, corpus: Path, run: Path, made: dict, port: int | None, state: 
         say(f"{'':<18}(the interrupted ingest had finished: no throughput to report; --fresh measures it again)")
     rate = f["chunks"] / f["seconds"] if f["seconds"] else 0
     computed = f["model_texts"] / f["seconds"] if f["seconds"] else 0
-    say(f"{'':<18}bare embedder {f['bare_chunks_per_s']:.1f} chunks/s on {f['bare_sample']} of the same chunks "
+    say(f"{'':<18}bare embedder {f['bare_chunks_per_s']:.1f} chunks/s on {f['bare_sample']} of the same chunks after ingest "
         f"(same model object and threads, no cache) -> end to end / bare = {rate / f['bare_chunks_per_s']:.2f}")
+    during = f["bare_during_chunks"] / f["bare_during_s"] if f.get("bare_during_s") else None
+    if during:
+        say(f"{'':<18}bare embedder during ingest {during:.1f} chunks/s on {f['bare_during_chunks']} chunks (pieces "
+            f"embedded twice, taken out of ingest's time) -> end to end / bare during = {rate / during:.2f}")
     if f["cached"] and f["model_texts"]:
         say(f"{'':<18}  ^ with {f['cached']} cached vectors. Counting only the {f['model_texts']} the model computed: "
             f"{computed:.1f} chunks/s = {computed / f['bare_chunks_per_s']:.2f} of bare")
@@ -488,6 +541,8 @@ def measure(args, corpus: Path, run: Path, made: dict, port: int | None, state: 
             **{f"ingest_{k.replace(' ', '_')}_s": v for k, v in f["split"].items()},
             "ingest_computed_per_s": round(computed, 1), "bare_embed_chunks_per_s": round(f["bare_chunks_per_s"], 1), "ingest_vs_bare": round(rate / f["bare_chunks_per_s"], 2),
             "ingest_vs_model": round(f["split"].get("model", 0) / f["seconds"], 2) if f["seconds"] else None,
+            "bare_during_chunks_per_s": round(during, 1) if during else None,
+            "ingest_vs_bare_during": round(rate / during, 2) if during else None,
             "reingest_s": round(state["reingest"]["seconds"], 2),
             "change_files": state["change"]["files"], "change_s": round(state["change"]["seconds"], 2),
             "change_chunks": state["change"]["chunks"], "change_model_texts": state["change"]["model_texts"],
