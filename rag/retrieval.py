@@ -51,11 +51,11 @@ def same_years_first(question: str, passages: list[Passage]) -> list[Passage]:
 
 class HybridRetriever:
     """Vector + BM25 search over one `Index`, fused with RRF. Every passage returned is vouched for
-    by the catalog: `passage.text == index.article(passage.source)[passage.start:passage.end]` (both
-    stores keep no texts: Index cuts them from the articles, and drops a stored chunk the catalog
-    does not hold, such as one left by a killed ingest). A text is returned
-    once: the same text under other names (the same story in two files) is named in the first
-    passage's `meta["also_in"]`, so an answer cites it once and can name every outlet carrying it."""
+    by the catalog: `passage.text == index.article(passage.source)[passage.start:passage.end]` (the
+    stores keep no texts: Index cuts them from the articles, and drops a stored chunk the catalog does
+    not hold, such as one left by a killed ingest). A text is returned once: the same text under
+    other names (the same story in two files) is named in the first passage's `meta["also_in"]`, so
+    an answer cites it once and can name every outlet carrying it."""
 
     def __init__(self, index: Index, embedder: Embedder):
         self.index = index
