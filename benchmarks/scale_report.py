@@ -17,8 +17,8 @@ COLUMNS = [  # (header, key, format)
     ("chunks", "chunks", "{:,}"),
     ("mode", "mode", "{}"),
     ("ingest chunks/s (model runs)", None, None),
-    ("bare embedder chunks/s", "bare_embed_chunks_per_s", "{:.1f}"),
-    ("ingest / bare (/ its model time)", None, None),
+    ("bare embedder chunks/s: during, after ingest", None, None),
+    ("ingest / bare: during, after (its own model time / its time)", None, None),
     ("ingest split: embed / Chroma / BM25 / catalog / other s", None, None),
     ("re-ingest unchanged s", "reingest_s", "{:.2f}"),
     ("1 % change s (chunks)", None, None),
@@ -36,11 +36,15 @@ def cell(run: dict, header: str, key: str | None, fmt: str | None) -> str:
         return "-" if value is None else fmt.format(value)
     if header.startswith("ingest chunks/s"):
         return f"{run['ingest_chunks_per_s']:.1f} ({run['ingest_model_texts']:,} embedded, {run['ingest_cached']:,} cached)"
+    if header.startswith("bare embedder"):
+        during = run.get("bare_during_chunks_per_s")
+        return (f"{during:.1f}, " if during else "-, ") + f"{run['bare_embed_chunks_per_s']:.1f}"
     if header.startswith("ingest / bare"):  # only meaningful when the model computed every vector
         if run["ingest_cached"]:
             return "- (cached)"
-        inside = run.get("ingest_vs_model")
-        return f"**{run['ingest_vs_bare']:.2f}**" + (f" ({inside:.2f})" if inside is not None else "")
+        during, inside = run.get("ingest_vs_bare_during"), run.get("ingest_vs_model")
+        return ((f"**{during:.2f}**, " if during is not None else "-, ") + f"{run['ingest_vs_bare']:.2f}"
+                + (f" ({inside:.2f})" if inside is not None else ""))
     if header.startswith("ingest split"):
         return " / ".join(f"{run.get(f'ingest_{k}_s', 0):.1f}" for k in ("embedding", "chroma_add", "bm25_build", "catalog", "other"))
     if header.startswith("1 %"):
