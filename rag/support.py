@@ -472,10 +472,13 @@ def _reversed_order(claim: Reading, span: Reading, known: frozenset[str]) -> str
     """Who came first: "He arrived there ahead of Joly" where the span says "He was preceded there by
     Joly" (the name after "ahead of" comes later, the one after "preceded by" earlier)."""
     def named_after(reading: Reading, first: str, second: str) -> set[str]:
-        words, names = reading.words, reading.names(known)
+        words = reading.words
         marks = [k for i, w in enumerate(words) if w.text.lower() == first
                  for k in range(i + 1, min(i + 5, len(words)))  # "preceded there on Tuesday by"
                  if words[k].text.lower() == second and words[k].clause == w.clause]
+        if not marks:  # (most sentences: no need to find their names)
+            return set()
+        names = reading.names(known)
         return {words[j].stem for k in marks for j in range(k + 1, min(k + 1 + _ORDER_REACH, len(words)))
                 if names[j] and words[j].clause == words[k].clause}
     for mine, theirs in ((("ahead", "of"), ("preceded", "by")), (("preceded", "by"), ("ahead", "of"))):
