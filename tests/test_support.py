@@ -258,23 +258,15 @@ def load(name: str) -> list[dict]:
 
 
 BLIND_LATER_MISSED: dict[str, str] = {}  # none: blind6-actor-08 fell to round 5f, blind11-actor-05 to 5h
+# faithful paraphrases each later set keeps (its flips all keep none: BLIND_LATER_MISSED)
+LATER_FAITHFUL_KEPT = {"blind4": 35, "blind5": 39, "blind6": 36, "blind7": 37, "blind8": 39, "blind9": 36,
+                       "blind10": 30, "blind11": 39, "blind12": 38, "blind13": 39, "blind14": 40, "blind15": 39,
+                       "blind16": 33}
 # name: (claims, the flips it lets through, faithful paraphrases kept)
 LATER_BLIND = {
     "blind2": (BLIND2_CLAIMS, BLIND2_MISSED, BLIND2_FAITHFUL_KEPT),
     "blind3": (BLIND3_CLAIMS, BLIND3_MISSED, BLIND3_FAITHFUL_KEPT),
-    "blind4": (load("blind4"), BLIND_LATER_MISSED, 35),
-    "blind5": (load("blind5"), BLIND_LATER_MISSED, 39),
-    "blind6": (load("blind6"), BLIND_LATER_MISSED, 36),
-    "blind7": (load("blind7"), BLIND_LATER_MISSED, 37),
-    "blind8": (load("blind8"), BLIND_LATER_MISSED, 39),
-    "blind9": (load("blind9"), BLIND_LATER_MISSED, 36),
-    "blind10": (load("blind10"), BLIND_LATER_MISSED, 30),
-    "blind11": (load("blind11"), BLIND_LATER_MISSED, 39),
-    "blind12": (load("blind12"), BLIND_LATER_MISSED, 38),
-    "blind13": (load("blind13"), BLIND_LATER_MISSED, 39),
-    "blind14": (load("blind14"), BLIND_LATER_MISSED, 40),
-    "blind15": (load("blind15"), BLIND_LATER_MISSED, 39),
-    "blind16": (load("blind16"), BLIND_LATER_MISSED, 33),
+    **{name: (load(name), BLIND_LATER_MISSED, kept) for name, kept in LATER_FAITHFUL_KEPT.items()},
 }
 LATER_FLIPPED = [(c, missed) for claims, missed, _ in LATER_BLIND.values() for c in claims if c["kind"] in KINDS]
 
