@@ -134,20 +134,24 @@ class BareDuringIngest:
             self.calls += 1
             if not self.every or len(texts) < 64 or self.calls % self.every:
                 return inner(texts)
-            sampled = (self.calls // self.every) % 2
-            if sampled:
+            if (self.calls // self.every) % 2:  # the ingest's copy first
                 result = inner(texts)
-            started = time.perf_counter()
-            self.bare_embed(list(texts))
-            self.seconds += time.perf_counter() - started
-            self.items += len(texts)
-            return result if sampled else inner(texts)
+                self._time_bare(texts)
+                return result
+            self._time_bare(texts)
+            return inner(texts)
 
         self.model.embed = embed
         return self
 
     def __exit__(self, *exc) -> None:
         self.model.embed = self._inner
+
+    def _time_bare(self, texts) -> None:
+        started = time.perf_counter()
+        self.bare_embed(list(texts))
+        self.seconds += time.perf_counter() - started
+        self.items += len(texts)
 
     def figures(self) -> dict:
         return {"bare_during_s": self.seconds, "bare_during_chunks": self.items}
