@@ -185,6 +185,7 @@ class _Candidate(Span):
     names: frozenset[str]  # stems the span writes capitalised (and the person its "He" means)
     folded: frozenset[str]  # its tokens with adjectives as their countries (rag.terms.fold_demonyms)
     abbreviations: frozenset[str]  # acronyms it writes or spells (Reading.abbreviations)
+    related: frozenset[str] = frozenset()  # names it gives through its subject (Reading.related)
 
 
 class CitationStream:
@@ -476,10 +477,12 @@ class CitationStream:
                     reading = readings[i] if size == 1 else Reading.of(quote)
                     # names given by description ("the German capital", a title) or by a pronoun count as
                     # written there; a "he said" after a title is read in the window with its sentence
-                    named = meant[i] | reading.described(self._titles())
+                    related = reading.related(self._titles(), self._names())  # "his US counterpart"
+                    named = meant[i] | reading.described(self._titles()) | related
                     words = frozenset(tokens(quote)) | named
-                    spans.append(_Candidate(p.source, s, e, quote, words, reading, reading.written_capitalised() | named,
-                                            frozenset(fold_demonyms(list(words))), reading.abbreviations))
+                    capitalised = reading.written_capitalised() | named
+                    spans.append(_Candidate(p.source, s, e, quote, words, reading, capitalised,
+                                            frozenset(fold_demonyms(list(words))), reading.abbreviations, related))
             self._spans[index] = spans
         return spans
 
@@ -512,13 +515,14 @@ class CitationStream:
         contradicted: list[tuple[_Candidate, float, str]] = []
         for index in indices:
             for span in self._candidates(index):
-                coverage = self.weights.coverage(claim.terms, span.tokens | {t for t, f in folded if f in span.folded})
+                coverage = self.weights.coverage(claim.terms, claim.shared(span.tokens, span.reading)
+                                                 | {t for t, f in folded if f in span.folded})
                 missing = claim.lacks(span.tokens, span.reading.numbers, span.reading.negates, span.names,
                                       span.abbreviations)
                 enough = coverage >= self.threshold
                 # a span the model may vouch for (`rescue`) is read for contradictions too
                 read = enough or (self.rescue is not None and coverage >= RESCUE_FLOOR)
-                conflict = claim.contradicted_by(span.reading, self._names()) if read else ""
+                conflict = claim.contradicted_by(span.reading, self._names(), span.related) if read else ""
                 strong = enough and not conflict
                 candidate = (strong and not missing, strong, -len(missing), round(coverage, 12))
                 if candidate > rank:

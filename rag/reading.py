@@ -9,9 +9,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from rag.names import ALIASES, CAPITALS, TITLES, adjective, canonical, place_name
+from rag.names import ALIASES, CAPITALS, TITLES, adjective, canonical, overlaps, place_name
 from rag.spans import sentence_spans
-from rag.terms import STOPWORDS, WORD, word_stem
+from rag.terms import STOPWORDS, WORD, is_nationality, word_stem
 
 
 # --- what a sentence asserts beyond its terms: numbers, negation, who did what to whom ------------
@@ -46,10 +46,11 @@ _PASSIVE_REACH = 12  # "was assured of support against the Russian threat by": "
 # "organised" reads as "organized" (the stemmer keeps them apart): a translated article and a model's
 # answer may spell differently
 _BRITISH = re.compile(r"(?<=[a-z]{4})is(e|es|ed|ing|ation|ations)$")
-# Verbs news writes for the same act, read as one (stems): "break the impasse" is "resolve" it, so a span
-# that did not resolve it says otherwise
-_SAME = {word_stem(w): word_stem(same) for w, same in (pair.split(":") for pair in
-         "break:resolve overcome:resolve solve:resolve provide:give present:give hand:give hope:expect".split())}
+# Words news writes for the same act or state, read as one (stems): "break the impasse" is "resolve" it, so a
+# span that did not resolve it says otherwise; "the deadlock" is "the impasse", "halt" is "stop"
+_SAME = {word_stem(w): word_stem(same) for w, same in (pair.split(":") for pair in """break:resolve
+    overcome:resolve solve:resolve provide:give present:give hand:give hope:expect deadlock:impasse
+    stalemate:impasse halt:stop cease:stop""".split())}
 _STOPS = frozenset(word_stem(w) for w in "stop halt cease quit".split())  # deny the -ing verb after them
 # Past forms a stemmer leaves alone, as their verbs' stems: "avoided shaking hands" / "shook hands".
 _IRREGULAR = {past: word_stem(verb) for past, verb in (pair.split(":") for pair in """
@@ -57,7 +58,8 @@ _IRREGULAR = {past: word_stem(verb) for past, verb in (pair.split(":") for pair 
     left:leave began:begin brought:bring led:lead won:win lost:lose rose:rise fell:fall sold:sell bought:buy
     thought:think knew:know saw:see came:come kept:keep sought:seek struck:strike drew:draw fought:fight
     broke:break chose:choose wrote:write grew:grow threw:throw flew:fly stood:stand withdrew:withdraw
-    written:write given:give""".split())}
+    written:write given:give spoken:speak broken:break chosen:choose taken:take shaken:shake known:know
+    seen:see drawn:draw thrown:throw grown:grow flown:fly begun:begin fallen:fall risen:rise""".split())}
 DATES = frozenset(
     word_stem(w) for w in """monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december""".split()
@@ -435,6 +437,36 @@ class Reading:
             n = len(title)
             if any(tuple(stems[i : i + n]) == title for i in range(len(stems) - n + 1)):
                 found |= person
+        return frozenset(found)
+
+    def related(self, people: dict[tuple[str, ...], frozenset[str]], known: frozenset[str] = frozenset()
+                ) -> frozenset[str]:
+        """Names given through the person a sentence opens with, by the countries the passages title people
+        with (`titles`): "his country" is his title's country ("Ukrainian President Volodymyr Zelensky"),
+        "his US counterpart" the one other person titled with that country (none when two could be meant).
+
+        >>> sorted(Reading.of("Yesterday Lavrov told his US counterpart of his country's demands.").related(
+        ...     {("america", "secretari", "of", "state"): frozenset({"antoni", "blinken"}),
+        ...      ("russia", "foreign", "minist"): frozenset({"sergei", "lavrov"})}))
+        ['antoni', 'blinken', 'russia']
+        """
+        nations: dict[frozenset[str], set[str]] = {}
+        for title, person in people.items():
+            nations.setdefault(person, set()).update(t for t in title if is_nationality(t))
+        words, names, found = self.words, self.names(known), set()
+        for i, word in enumerate(words[:-1]):
+            nation = canonical(words[i + 1].stem)
+            k = i + 1 + is_nationality(nation)  # the noun after "his" or "his US"
+            if word.text.lower() not in ("his", "her") or k == len(words) or words[k].sentence != word.sentence:
+                continue
+            subject = next((st for a, b, st in self.phrases(names, [w.sentence == word.sentence for w in words])
+                            if a < i and not all(map(adjective, st))), set())
+            if words[k].stem == "countri" and k == i + 1:
+                countries = set().union(*(c for person, c in nations.items() if overlaps(person, subject)))
+                found |= countries if len(countries) == 1 else set()
+            elif words[k].stem == "counterpart" and k == i + 2:
+                others = [person for person, c in nations.items() if nation in c and not overlaps(person, subject)]
+                found |= others[0] if len(others) == 1 else set()
         return frozenset(found)
 
     def written_capitalised(self) -> frozenset[str]:

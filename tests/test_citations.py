@@ -355,6 +355,13 @@ INVASION = "Tensions rose over a possible Russian invasion of its neighbor, Ukra
 EARLY = "“It is still too early to tell whether the Russian government is sincerely interested in diplomacy,” a source said."
 MINISTERS = "Blinken will discuss a response with the foreign ministers of Germany, Britain and France."
 ACRONYMS = ("Talks continued at the Organization for Security and Cooperation in Europe and with the UK on Monday.")
+ENVOYS = "The envoys spoke on Monday (17), but the impasse was not resolved."
+ESCALATION = "No progress was made in stopping the escalation."
+# names given through the person a sentence opens with, by the titles the passages give (Reading.related)
+KULEBA = ("The talks were attended by Ukrainian Foreign Minister Dmytro Kuleba. Markets were calm. "
+          "Kuleba said the West must keep its promises to his country.")
+WARNED = ("Talks opened with US Secretary of State Antony Blinken and Russian Foreign Minister Sergei Lavrov. "
+          "Markets were calm. Lavrov warned his US counterpart that Moscow would not wait long.")
 TITLED = ("Talks opened with US Secretary of State Antony Blinken and Russian Foreign Minister Sergei Lavrov. "
           "Markets were calm. On Tuesday the US Secretary of State met Zelensky in Kiev. “We stand with Ukraine,” he said. "
           "In the German capital, allies agreed on sanctions.")
@@ -599,6 +606,21 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
         ("Sergei Lavrov says he does not expect “a breakthrough” on the Ukrainian crisis",
          "Sergei Lavrov says he is hoping for a breakthrough on the Ukrainian crisis", False,
          "negation flipped: expect"),
+        # round 5k (blind16): coverage reads words as the rules do (participles, deadlock/impasse, halt/stop,
+        # break/resolve) and ordinals as numbers; "his country", "his US counterpart", who does not act
+        (ENVOYS, "The envoys had spoken on the 17th but failed to break the deadlock", True, ""),
+        (ENVOYS, "The envoys had spoken on the 17th and managed to break the deadlock", False,
+         "negation flipped: resolv"),
+        (ENVOYS, "The envoys had spoken on the 18th but failed to break the deadlock", False, "does not mention 18"),
+        (ESCALATION, "Nothing was achieved in halting the escalation", True, ""),
+        (ESCALATION, "Progress was made in halting the escalation", False, "negation flipped: progress"),
+        (KULEBA, "Kuleba said the West must keep its promises to Ukraine", True, ""),
+        (KULEBA, "Kuleba said the West must keep its promises to Russia", False, "does not mention russia"),
+        (WARNED, "Lavrov warned Blinken that Moscow would not wait long", True, ""),
+        (WARNED, "Blinken told Lavrov that Moscow would not wait long", False,
+         "blinken: only its subject's counterpart or country in the span"),
+        (WARNED.replace("Blinken and", "Blinken, US President Joe Biden and"),  # two could be meant: neither is
+         "Lavrov warned Blinken that Moscow would not wait long", False, "does not mention blinken"),
     ],
 )
 def test_windows_negations_noun_phrases_and_acronyms(article, sentence, is_kept, reason):

@@ -179,7 +179,7 @@ def test_blind_faithful_count_does_not_drop():
 # `rescue`, rag.citations.RESCUE_PROBABILITY) and the 1.5B: 22/35 kept, the same 30/35 flips dropped.
 BLIND2 = Path(__file__).parent / "data" / "support_claims_blind2.jsonl"
 BLIND2_CLAIMS = [json.loads(line) for line in BLIND2.read_text(encoding="utf-8").splitlines() if line.strip()]
-BLIND2_FAITHFUL_KEPT = 24  # 19 when run once; the third round of rules was designed on its losses
+BLIND2_FAITHFUL_KEPT = 27  # 19 when run once; the third round of rules was designed on its losses; 27 after 5k
 # Flips it let through (30 of 35 dropped when run once; 32 since the third round, 33 since the fifth):
 BLIND2_MISSED = {
     "blind2-negation-07": "'not every option is on the table' / 'no option is excluded': two negations, "
@@ -194,7 +194,7 @@ BLIND2_MISSED = {
 # vouching for reworded sentences (`rescue`) faithful kept 32/40.
 BLIND3 = Path(__file__).parent / "data" / "support_claims_blind3.jsonl"
 BLIND3_CLAIMS = [json.loads(line) for line in BLIND3.read_text(encoding="utf-8").splitlines() if line.strip()]
-BLIND3_FAITHFUL_KEPT = 32  # 29 when run once, 30 after the fourth round, 31 after the fifth, 32 after 5f
+BLIND3_FAITHFUL_KEPT = 35  # 29 when run once, 30 after the fourth round, 31 after the fifth, 32 after 5f, 35 after 5k
 # Flips it let through when run once: 8. A fourth round of rules was then designed on them (US as a name in
 # roles, irregular past forms, "avoid" as a denial, hope/doubt and often/rarely, a name found only in lower
 # case is missing), so these claims are design data now too. Still let through:
@@ -252,6 +252,13 @@ BLIND3_MISSED = {
 # thanked") and imminent/unlikely. After it: blind13 39/40 and 0/40.
 # Round 5j, designed on blind14: "declined", "give up" and stop/halt/cease/quit before an -ing verb deny,
 # hope/fear, and hope read as expect. After it: blind14 40/40 and 0/40.
+# Round 5k, designed on blind16: coverage reads words as the rules do (participles such as spoken/spoke,
+# deadlock/impasse, halt/stop, break the deadlock / resolve the impasse; "the 21st" is "(21)"), "his country"
+# is the country the passages title the sentence's subject with and "his US counterpart" the one other person
+# they title with that country, and that counterpart opens no clause of the claim (it is not who acts). After
+# it: blind16 38/40 and 0/40; blind2 27, blind3 35, blind6 37, blind9 38, blind10 32, free 21 faithful. Still
+# lost: blind16-faithful-09 (purely defensive / only at self-defense, pulling back / demobilization, joining /
+# entry: covers 0.39) and -07 ("the NATO-Russia Council" / "the Russia-NATO (...) council": a lower-case name).
 def load(name: str) -> list[dict]:
     path = Path(__file__).parent / "data" / f"support_claims_{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -259,9 +266,9 @@ def load(name: str) -> list[dict]:
 
 BLIND_LATER_MISSED: dict[str, str] = {}  # none: blind6-actor-08 fell to round 5f, blind11-actor-05 to 5h
 # faithful paraphrases each later set keeps (its flips all keep none: BLIND_LATER_MISSED)
-LATER_FAITHFUL_KEPT = {"blind4": 35, "blind5": 39, "blind6": 36, "blind7": 37, "blind8": 39, "blind9": 36,
-                       "blind10": 30, "blind11": 39, "blind12": 38, "blind13": 39, "blind14": 40, "blind15": 39,
-                       "blind16": 33}
+LATER_FAITHFUL_KEPT = {"blind4": 35, "blind5": 39, "blind6": 37, "blind7": 37, "blind8": 39, "blind9": 38,
+                       "blind10": 32, "blind11": 39, "blind12": 38, "blind13": 39, "blind14": 40, "blind15": 39,
+                       "blind16": 38}
 # name: (claims, the flips it lets through, faithful paraphrases kept)
 LATER_BLIND = {
     "blind2": (BLIND2_CLAIMS, BLIND2_MISSED, BLIND2_FAITHFUL_KEPT),
@@ -323,5 +330,5 @@ def test_free_claims_are_built_from_train_evidence():
 def test_free_claims_do_no_worse_than_when_written():
     faithful = [c for c in FREE_CLAIMS if c["kind"] == "faithful"]
     flipped = [c for c in FREE_CLAIMS if c["kind"] in KINDS]
-    assert sum(kept(c) for c in faithful) >= 20  # 15 when written, 19 since the third round of rules, 20 the fifth
+    assert sum(kept(c) for c in faithful) >= 21  # 15 when written, 19 since the third round, 20 the fifth, 21 after 5k
     assert sum(cite(c).citations == [] for c in flipped) >= 39  # 33 when written, 38 after round 5e, 39 after 5h
