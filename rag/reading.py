@@ -223,7 +223,8 @@ class Reading:
                 if token[0].isdigit():
                     value = number_value(token)
                     numbers.add(value)
-                    if previous[0] == "date":
+                    # "Thursday (20)", and an ordinal after "the": "Thursday the 21st"
+                    if previous[0] == "date" or (previous[0] == "the" and token[-1].isalpha()):
                         dates.add((previous[1], value))
                     previous = ("number", value)
                     continue
@@ -245,7 +246,8 @@ class Reading:
                 stem = read_stem(lower)
                 if stem in DATES and previous[0] == "number":
                     dates.add((stem, previous[1]))
-                previous = ("date", stem) if stem in DATES else ("", "")
+                the = lower == "the" and previous[0] == "date"  # "Thursday the 21st": the day reaches past "the"
+                previous = ("the", previous[1]) if the else ("date", stem) if stem in DATES else ("", "")
                 negation = negation or stem in _DENIALS
                 if lower == "longer" and words and words[-1].text.lower() == "no" and words[-1].sentence == sentence:
                     negation = True  # "no longer expected": the cue is two words long

@@ -7,10 +7,10 @@ Names and numbers (`Claim.keys`, `Claim.lacks`) a supporting span must contain, 
   (written U.S., Britain, Washington just as often). A name is also found in a span word it starts
   with ("Ukrainian" in "Ukraine"), not the other way round ("Geneva, Russia" is not in "Russian"),
   except a country and its adjective (rag.terms demonyms: "Russia's" in "Russian", "Canada" in
-  "Canadian"), `ALIASES` (American for US, NATO's French acronym OTAN) and `CAPITALS` (a capital
-  for its country: "Washington suspects" where the span says "the United States suspects", unless the
-  claim names the capital as a place: "talks in Moscow"), and acronyms (`spelled`: "OSCE" for "the
-  Organization for Security and Cooperation in Europe", "the United Kingdom" for "the UK");
+  "Canadian"), `ALIASES` (American for US, NATO's French acronym OTAN, "the West" in "Westerners") and
+  `CAPITALS` (a capital for its country: "Washington suspects" where the span says "the United States
+  suspects", unless the claim names the capital as a place: "talks in Moscow"), and acronyms (`spelled`:
+  "OSCE" for "the Organization for Security and Cooperation in Europe", "the United Kingdom" for "the UK");
 - numbers as values (`number_value`, `_NUMBER_WORDS`): 100,000 = 100.000 = 100000 and is not 10,000
   (which the old token test let through when the span also had "10" somewhere); "two hours" needs a 2
   ("two" or "2"), "tens of thousands" needs 10 and 1000, "200 billion" needs 10**9.
@@ -29,12 +29,12 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   ("did not overcome sharp disagreements" / "overcame the sharp disagreements"), and, for each
   not/no/never on its own, when the other side does not negate its first word ("does not depend on
   guarantees for its security" / "requires guarantees for its security", both denying something else);
-- dates: a day or month with a number beside it ("Wednesday (19)") must not have another number
-  beside it in the span ("Wednesday (20)" where the span has Wednesday (19) and Thursday (20)), nor
-  that number beside another day only; a day or month must stand in the span's sentence that says
-  the claim when that sentence has a date (`_lent_dates`: "in Berlin on Friday" / "in Berlin on
-  Thursday. ... on Friday in Geneva"), and a day that sentence lacks must come from a sentence that
-  says more of the claim than the day;
+- dates: a day or month with a number beside it ("Wednesday (19)", or an ordinal after "the": "Thursday
+  the 21st") must not have another number beside it in the span ("Wednesday (20)" where the span has
+  Wednesday (19) and Thursday (20)), nor that number beside another day only; a day or month must
+  stand in the span's sentence that says the claim when that sentence has a date (`_lent_dates`: "in
+  Berlin on Friday" / "in Berlin on Thursday. ... on Friday in Geneva"), and a day that sentence lacks
+  must come from a sentence that says more of the claim than the day;
 - roles, who did what to whom (`_swapped_roles`): for each word of the sentence that looks like a
   verb (after an auxiliary, -ed, -s after a name; not after a determiner or a possessive), is not
   symmetric (meet, talk, negotiate: "X met Y" is "Y met X") and names its actor (the name opening
@@ -59,8 +59,8 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   neighbor", "the US government" / "the Russian government": the nationality before a noun the span
   gives another nationality the claim names;
 - sides (`_swapped_objects`): "alongside Russia against Ukraine" / "alongside Ukraine ... Russia": the
-  name after alongside/against/toward/by, or "on" after attack/war/sanctions..., must not be another
-  name the claim gives elsewhere;
+  name after alongside/against/toward/by, "on" after attack/war/sanctions/blame... or "on the part of"
+  ("on Ukraine's part" too), must not be another name the claim gives elsewhere;
 - short acronyms (`_swapped_acronyms`): "the commitment of the EU" / "of the US": an acronym the span
   neither writes nor spells, where the span writes another the claim lacks;
 - relative times (`_moved_times`): "next month" / "this week", "tomorrow" / "today";
@@ -112,7 +112,9 @@ round 5g, 37/40 and 37/40 (blind12: round 5h, below); after round 5h, 39/40 and 
 a day before a clause's opening name, imminent/unlikely); after round 5i, 40/40 and 36/40 (blind14: round
 5j, declined / give up / stop doing as denials, hope/fear, hope read as expect); after round 5j, 39/40 and
 40/40 (blind15) and 33/40 and 40/40 (blind16: round 5k, coverage read as the rules read words, "his
-country" / "his US counterpart", a counterpart does not act).
+country" / "his US counterpart", a counterpart does not act); after round 5k, 33/40 and 37/40 (blind17:
+round 5l, "Thursday the 21st" as a date, "blame on" and "on Ukraine's part" as sides, "the West" in
+"Westerners").
 
 Why the contradiction rules: coverage and names pass a sentence that flips its fact with the same
 words ("Sergei Lavrov said he expected a breakthrough [1]" kept a citation to "... he does not expect
@@ -417,8 +419,9 @@ def _swapped_adjectives(claim: Reading, span: Reading) -> str:
 
 # whose side, and who acts ("drills announced by Belarus"): not symmetric
 _SIDED = frozenset("alongside against toward towards behind beside by".split())
-# "an attack on Ukraine": "on" takes a side after these (stems)
-_HOSTILE = frozenset(read_stem(w) for w in "attack strike assault invasion offensive sanctions pressure war".split())
+# "an attack on Ukraine", "an attack they will blame on Russia": "on" takes a side after these (stems)
+_HOSTILE = frozenset(read_stem(w) for w in
+                     "attack strike assault invasion offensive sanctions pressure war blame".split())
 
 
 def _sided(words: Sequence[Word], i: int) -> str:
@@ -447,6 +450,9 @@ def _swapped_objects(claim: Reading, span: Reading, known: frozenset[str]) -> st
             side = _sided(words, i)
             if side and names[i + 1]:
                 sides.setdefault(side, set()).add(words[i + 1].stem)
+            if i and words[i - 1].text.lower() == "on" and names[i] and words[i].possessive and (
+                    words[i + 1].text.lower() == "part"):  # "on Ukraine's part" is "on the part of Ukraine"
+                sides.setdefault("part of", set()).add(words[i].stem)
         return sides
 
     span_sides = named_on(span.words, span_names)

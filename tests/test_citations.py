@@ -357,6 +357,10 @@ MINISTERS = "Blinken will discuss a response with the foreign ministers of Germa
 ACRONYMS = ("Talks continued at the Organization for Security and Cooperation in Europe and with the UK on Monday.")
 ENVOYS = "The envoys spoke on Monday (17), but the impasse was not resolved."
 ESCALATION = "No progress was made in stopping the escalation."
+ENVOY_DAYS = "The envoy will be in Oslo on Monday (3) and in Rome on Tuesday (4)."
+PROVOCATION = "Officials say the plan is a provocation that Serbia will blame on Croatia after the talks."
+FLEXIBILITY = "Poland and Hungary met on Monday, and Warsaw asked for more flexibility on the part of Hungary."
+DRILLS = "Westerners plan new drills in the Baltic, Moscow said."
 # names given through the person a sentence opens with, by the titles the passages give (Reading.related)
 KULEBA = ("The talks were attended by Ukrainian Foreign Minister Dmytro Kuleba. Markets were calm. "
           "Kuleba said the West must keep its promises to his country.")
@@ -621,6 +625,20 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
          "blinken: only its subject's counterpart or country in the span"),
         (WARNED.replace("Blinken and", "Blinken, US President Joe Biden and"),  # two could be meant: neither is
          "Lavrov warned Blinken that Moscow would not wait long", False, "does not mention blinken"),
+        # round 5l (blind17): an ordinal after "the" is its day's number, "blame on" and "on X's part" take
+        # sides, "the West" is in "Westerners"
+        (ENVOY_DAYS, "The envoy will be in Rome on Tuesday the 4th", True, ""),
+        (ENVOY_DAYS, "The envoy will be in Rome on Tuesday the 3rd", False, "tuesday 3: the span has tuesday 4"),
+        (PROVOCATION, "Officials say the plan is a provocation Serbia would blame on Croatia after the talks", True,
+         ""),
+        (PROVOCATION, "Officials say the plan is a provocation Croatia would blame on Serbia after the talks", False,
+         "roles differ: on serbia / croatia"),
+        (FLEXIBILITY, "Poland and Hungary met on Monday, and Warsaw asked for more flexibility on Hungary's part",
+         True, ""),
+        (FLEXIBILITY, "Poland and Hungary met on Monday, and Warsaw asked for more flexibility on Poland's part",
+         False, "roles differ: part of poland / hungari"),
+        (DRILLS, "Moscow said the West plans new drills in the Baltic", True, ""),
+        (DRILLS, "Moscow said the East plans new drills in the Baltic", False, "does not mention east"),
     ],
 )
 def test_windows_negations_noun_phrases_and_acronyms(article, sentence, is_kept, reason):

@@ -259,25 +259,29 @@ BLIND3_MISSED = {
 # it: blind16 38/40 and 0/40; blind2 27, blind3 35, blind6 37, blind9 38, blind10 32, free 21 faithful. Still
 # lost: blind16-faithful-09 (purely defensive / only at self-defense, pulling back / demobilization, joining /
 # entry: covers 0.39) and -07 ("the NATO-Russia Council" / "the Russia-NATO (...) council": a lower-case name).
-#   blind17, after round 5k (held out, run once): faithful kept 29/40 before 5k, 33/40 after; flips kept 3/40
-#            (the same three before and after 5k: BLIND_LATER_MISSED).
+#   blind17, after round 5k (held out, run once): faithful kept 29/40 before 5k, 33/40 after (35/40 with the
+#            1.5B vouching); flips kept 3/40
+#            (the same three before and after 5k, fixed by round 5l below).
+# Round 5l, designed on blind17: an ordinal after "the" is its day's number ("Thursday the 21st" is "Thursday
+# (21)"), "blame on" and "on Ukraine's part" (as "on the part of") take sides, "the West" is in "Westerners"
+# (rag.names ALIASES). After it: blind17 34/40 and 0/40. Still lost: -07 (a lower-case council, as
+# blind16-faithful-07), -09, -13 and -15 (cover 0.47, 0.35, 0.43: "top diplomat" / "head of diplomacy",
+# "soon afterwards" / "shortly following"), -22 (a title, "Canadian Foreign Minister", where the span has "his
+# Canadian counterpart": read as found, it would keep blind16-actor-04, whose swapped speaker is dropped only for
+# that missing title) and -38 ("he said" opens its chunk; the sentence before, in another, has only "the US
+# Secretary of State", a title the article never writes with Blinken's name).
 def load(name: str) -> list[dict]:
     path = Path(__file__).parent / "data" / f"support_claims_{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-# flips a later set lets through (blind6-actor-08 fell to round 5f, blind11-actor-05 to 5h)
-BLIND_LATER_MISSED = {
-    "blind17-number-04": "'on Thursday the 21st' / 'on Thursday (20)': an ordinal after its day is not read as the date",
-    "blind17-actor-05": "'Russia's foreign minister said he hoped ... on Ukraine's part' / 'The head of Ukrainian "
-                        "diplomacy said he hoped ... on the part of Russia': a speaker given by description",
-    "blind17-actor-08": "'Ukrainian forces are preparing an attack they intend to blame on Russia' / 'Russia is "
-                        "working to prepare an attack that it will blame on Ukrainian forces': roles across clauses",
-}
+# flips a later set lets through: none (blind6-actor-08 fell to round 5f, blind11-actor-05 to 5h, blind17's three
+# to 5l)
+BLIND_LATER_MISSED: dict[str, str] = {}
 # faithful paraphrases each later set keeps (its flips all keep none: BLIND_LATER_MISSED)
 LATER_FAITHFUL_KEPT = {"blind4": 35, "blind5": 39, "blind6": 37, "blind7": 37, "blind8": 39, "blind9": 38,
                        "blind10": 32, "blind11": 39, "blind12": 38, "blind13": 39, "blind14": 40, "blind15": 39,
-                       "blind16": 38, "blind17": 33}
+                       "blind16": 38, "blind17": 34}
 # name: (claims, the flips it lets through, faithful paraphrases kept)
 LATER_BLIND = {
     "blind2": (BLIND2_CLAIMS, BLIND2_MISSED, BLIND2_FAITHFUL_KEPT),
