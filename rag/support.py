@@ -72,8 +72,9 @@ Contradictions (`Claim.contradicted_by`), checked on spans that cover enough; le
   one part of a span sentence that has both (parts end at ; : ", and" and subordinate clauses).
 - opposites (`_opposed`): a word the claim asserts whose opposite the span asserts, or denies with
   its verb: a short antonym list (`_ANTONYMS`: "accepted" / "rejected", "confirmed" / "denied by",
-  "severe" / "mild") and negating prefixes ("acceptable" / "unacceptable"); "non-negotiable" reads
-  as a negation of its next word;
+  "severe" / "mild", "ease" / "raise" tensions) and negating prefixes ("acceptable" / "unacceptable");
+  "non-negotiable" reads as a negation of its next word; within/inside and beyond/outside the same
+  next word are opposed bounds (`_BOUNDS`: "within normal bounds" / "far beyond normal");
 - the sentence beside the span (rag.citations): a span that supports part of the claim is not enough
   when the span with its neighbour covers more of it and says otherwise ("..., threats Moscow took
   seriously" / "Moscow downplayed these threats");
@@ -114,7 +115,8 @@ a day before a clause's opening name, imminent/unlikely); after round 5i, 40/40 
 40/40 (blind15) and 33/40 and 40/40 (blind16: round 5k, coverage read as the rules read words, "his
 country" / "his US counterpart", a counterpart does not act); after round 5k, 33/40 and 37/40 (blind17:
 round 5l, "Thursday the 21st" as a date, "blame on" and "on Ukraine's part" as sides, "the West" in
-"Westerners").
+"Westerners"); after round 5l, 39/40 and 38/40 (blind18: round 5m, ease opposed to raise/rise/fuel/stoke,
+within/inside and beyond/outside the same word as opposed bounds).
 
 Why the contradiction rules: coverage and names pass a sentence that flips its fact with the same
 words ("Sergei Lavrov said he expected a breakthrough [1]" kept a citation to "... he does not expect
@@ -190,10 +192,14 @@ _ANTONYMS = frozenset(frozenset(read_stem(w) for w in pair.split("/")) for pair 
     early/late high/low large/small long/short positive/negative
     friendly/hostile unity/division praise/criticize lift/impose resume/suspend join/leave
     gain/loss buy/sell export/import possible/impossible likely/unlikely easy/difficult hard/easy
-    agree/disagree true/false guilty/innocent welcome/condemn calm/tense ease/heighten ease/increase imminent/distant
+    agree/disagree true/false guilty/innocent welcome/condemn calm/tense imminent/distant
+    ease/increase ease/heighten ease/raise ease/rise ease/fuel ease/stoke
     hope/doubt hope/fear praise/lament downplay/serious precede/follow hastily/advance imminent/unlikely
     often/rarely often/seldom frequently/rarely always/rarely""".split())
 _NEGATING_PREFIXES = ("un", "non", "dis", "in", "im", "il", "ir")
+# Inside or outside the bounds of a measure: "within normal bounds" / "far beyond normal". Opposed only over
+# the same next word, as "beyond" also means "besides" ("Beyond the talks, ..."). Stem: side.
+_BOUNDS = {"within": "in", "insid": "in", "beyond": "out", "outsid": "out"}
 
 
 @dataclass(frozen=True)
@@ -317,6 +323,7 @@ class Claim:
             return "negation flipped: " + ", ".join(sorted(flipped))
         opposed = _opposed((claim_yes - span.asserted) | (claim.denials - span.denials),
                            (span_yes - claim.asserted) | (span.denials - claim.denials))
+        opposed = opposed or _crossed_bounds(_bounds(claim, claim_yes - span.asserted), _bounds(span, span_yes))
         if opposed:
             return "says the opposite: " + " / ".join(opposed)
         known = known | claim.capitals | span.capitals
@@ -353,6 +360,28 @@ def _opposed(mine: set[str], theirs: set[str]) -> tuple[str, str] | None:
                     len(short) >= 5 and long == prefix + short for prefix in _NEGATING_PREFIXES
                     for short, long in ((a, b), (b, a))):
                 return a, b
+    return None
+
+
+def _bounds(reading: Reading, asserted: set[str]) -> set[tuple[str, str]]:
+    """(side, the next word) for each asserted bound (`_BOUNDS`).
+
+    >>> sorted(_bounds(Reading.of("Drills were within normal bounds"), {"within"}))
+    [('in', 'normal')]
+    """
+    words = reading.words
+    marks = [i for i, w in enumerate(words) if w.stem in _BOUNDS and w.stem in asserted]
+    after = {i: next((v for v in words[i + 1:] if v.polar), None) for i in marks}  # "within the zone": zone
+    return {(_BOUNDS[words[i].stem], a.stem) for i, a in after.items() if a and a.clause == words[i].clause}
+
+
+def _crossed_bounds(mine: set[tuple[str, str]], theirs: set[tuple[str, str]]) -> tuple[str, str] | None:
+    """A bound one side puts inside what the other puts outside, and not inside too ("within normal" /
+    "beyond normal")."""
+    for side, word in sorted(mine - theirs):
+        other = "out" if side == "in" else "in"
+        if (other, word) in theirs:
+            return f"{side}side {word}", f"{other}side {word}"
     return None
 
 

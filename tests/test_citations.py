@@ -361,6 +361,9 @@ ENVOY_DAYS = "The envoy will be in Oslo on Monday (3) and in Rome on Tuesday (4)
 PROVOCATION = "Officials say the plan is a provocation that Serbia will blame on Croatia after the talks."
 FLEXIBILITY = "Poland and Hungary met on Monday, and Warsaw asked for more flexibility on the part of Hungary."
 DRILLS = "Westerners plan new drills in the Baltic, Moscow said."
+TENSIONS = "Officials said the naval exercises near the strait raised tensions in the region last week."
+LIMITS = "Inspectors said the emissions from the new plant were within safe limits in March."
+ZONE = "The monitors reported that the convoy stayed outside the buffer zone on Sunday."
 # names given through the person a sentence opens with, by the titles the passages give (Reading.related)
 KULEBA = ("The talks were attended by Ukrainian Foreign Minister Dmytro Kuleba. Markets were calm. "
           "Kuleba said the West must keep its promises to his country.")
@@ -639,6 +642,17 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
          False, "roles differ: part of poland / hungari"),
         (DRILLS, "Moscow said the West plans new drills in the Baltic", True, ""),
         (DRILLS, "Moscow said the East plans new drills in the Baltic", False, "does not mention east"),
+        # round 5m (blind18): "ease" is opposed to raise (and rise/fuel/stoke); within/inside and beyond/outside
+        # the same next word are opposed bounds, and "beyond" before another word ("Beyond that") is none
+        (TENSIONS, "Officials said the naval exercises near the strait fueled regional tensions last week", True, ""),
+        (TENSIONS, "Officials said the naval exercises near the strait helped ease tensions in the region last week",
+         False, "says the opposite: eas / rais"),
+        (LIMITS, "Beyond that, inspectors said the new plant's emissions were within safe limits in March", True, ""),
+        (LIMITS, "Inspectors said the emissions from the new plant went far beyond safe limits in March", False,
+         "says the opposite: outside safe / inside safe"),
+        (ZONE, "The monitors reported the convoy stayed outside the buffer zone on Sunday", True, ""),
+        (ZONE, "The monitors reported that the convoy stayed inside the buffer zone on Sunday", False,
+         "says the opposite: inside buffer / outside buffer"),
     ],
 )
 def test_windows_negations_noun_phrases_and_acronyms(article, sentence, is_kept, reason):

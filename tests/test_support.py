@@ -271,18 +271,20 @@ BLIND3_MISSED = {
 # that missing title) and -38 ("he said" opens its chunk; the sentence before, in another, has only "the US
 # Secretary of State", a title the article never writes with Blinken's name).
 #   blind18, after round 5l (held out, run once): faithful kept 39/40 (39/40 with the 1.5B vouching), flips kept
-#            2/40 (the same with the 1.5B): two negations written as opposites in other words.
+#            2/40 (the same with the 1.5B): two negations written as opposites in other words, fixed by round 5m.
+# Round 5m, designed on blind18: "ease" is opposed to raise/rise/fuel/stoke as it was to increase/heighten ("helped
+# ease tensions" / "raised tensions"; not to escalate: "de-escalating" reads as escalating), and within/inside and
+# beyond/outside are opposed bounds over the same next word ("within normal bounds" / "went far beyond normal";
+# "beyond" alone also means "besides"). After it: blind18 39/40 and 0/40, no other set changed. Still lost: -23,
+# as blind17-faithful-38 ("he said" opens its chunk, the sentence before names only "the US Secretary of State").
 def load(name: str) -> list[dict]:
     path = Path(__file__).parent / "data" / f"support_claims_{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-# flips a later set lets through (blind6-actor-08 fell to round 5f, blind11-actor-05 to 5h, blind17's three to 5l)
-BLIND_LATER_MISSED = {
-    "blind18-negation-08": "'were within normal bounds' / 'went \u201cfar beyond normal\u201d': an opposite in other "
-                           "words, no negation and no antonym pair on either side",
-    "blind18-negation-09": "'helped ease tensions' / 'raised tensions': ease and raise are not read as opposites",
-}
+# flips a later set lets through (blind6-actor-08 fell to round 5f, blind11-actor-05 to 5h, blind17's three to 5l,
+# blind18's two to 5m): none now
+BLIND_LATER_MISSED: dict[str, str] = {}
 # faithful paraphrases each later set keeps (its flips keep none but BLIND_LATER_MISSED's)
 LATER_FAITHFUL_KEPT = {"blind4": 35, "blind5": 39, "blind6": 37, "blind7": 37, "blind8": 39, "blind9": 38,
                        "blind10": 32, "blind11": 39, "blind12": 38, "blind13": 39, "blind14": 40, "blind15": 39,
