@@ -277,6 +277,8 @@ BLIND3_MISSED = {
 # beyond/outside are opposed bounds over the same next word ("within normal bounds" / "went far beyond normal";
 # "beyond" alone also means "besides"). After it: blind18 39/40 and 0/40, no other set changed. Still lost: -23,
 # as blind17-faithful-38 ("he said" opens its chunk, the sentence before names only "the US Secretary of State").
+#   blind19, after round 5m (held out, run once): faithful kept 36/40 (36/40 with the 1.5B vouching), flips
+#            kept 0/40.
 def load(name: str) -> list[dict]:
     path = Path(__file__).parent / "data" / f"support_claims_{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -288,7 +290,7 @@ BLIND_LATER_MISSED: dict[str, str] = {}
 # faithful paraphrases each later set keeps (its flips keep none but BLIND_LATER_MISSED's)
 LATER_FAITHFUL_KEPT = {"blind4": 35, "blind5": 39, "blind6": 37, "blind7": 37, "blind8": 39, "blind9": 38,
                        "blind10": 32, "blind11": 39, "blind12": 38, "blind13": 39, "blind14": 40, "blind15": 39,
-                       "blind16": 38, "blind17": 34, "blind18": 39}
+                       "blind16": 38, "blind17": 34, "blind18": 39, "blind19": 36}
 # name: (claims, the flips it lets through, faithful paraphrases kept)
 LATER_BLIND = {
     "blind2": (BLIND2_CLAIMS, BLIND2_MISSED, BLIND2_FAITHFUL_KEPT),
