@@ -185,7 +185,7 @@ class _Candidate(Span):
     names: frozenset[str]  # stems the span writes capitalised (and the person its "He" means)
     folded: frozenset[str]  # its tokens with adjectives as their countries (rag.terms.fold_demonyms)
     abbreviations: frozenset[str]  # acronyms it writes or spells (Reading.abbreviations)
-    related: frozenset[str] = frozenset()  # names it gives through its subject (Reading.related)
+    counterparts: frozenset[str] = frozenset()  # people it gives as "his US counterpart" (Reading.related)
 
 
 class CitationStream:
@@ -477,12 +477,12 @@ class CitationStream:
                     reading = readings[i] if size == 1 else Reading.of(quote)
                     # names given by description ("the German capital", a title) or by a pronoun count as
                     # written there; a "he said" after a title is read in the window with its sentence
-                    related = reading.related(self._titles(), self._names())  # "his US counterpart"
-                    named = meant[i] | reading.described(self._titles()) | related
+                    countries, counterparts = reading.related(self._titles(), self._names())  # "his country"
+                    named = meant[i] | reading.described(self._titles()) | countries | counterparts
                     words = frozenset(tokens(quote)) | named
                     capitalised = reading.written_capitalised() | named
                     spans.append(_Candidate(p.source, s, e, quote, words, reading, capitalised,
-                                            frozenset(fold_demonyms(list(words))), reading.abbreviations, related))
+                                            frozenset(fold_demonyms(list(words))), reading.abbreviations, counterparts))
             self._spans[index] = spans
         return spans
 
@@ -522,7 +522,7 @@ class CitationStream:
                 enough = coverage >= self.threshold
                 # a span the model may vouch for (`rescue`) is read for contradictions too
                 read = enough or (self.rescue is not None and coverage >= RESCUE_FLOOR)
-                conflict = claim.contradicted_by(span.reading, self._names(), span.related) if read else ""
+                conflict = claim.contradicted_by(span.reading, self._names(), span.counterparts) if read else ""
                 strong = enough and not conflict
                 candidate = (strong and not missing, strong, -len(missing), round(coverage, 12))
                 if candidate > rank:

@@ -12,10 +12,9 @@ from rag.terms import fold_demonyms, is_nationality, word_stem
 
 
 # Names a span may write another way: "American" where it says "US", NATO's French acronym, an acronym
-# for a word of its name ("the EU" / "the European Union"), "the West" for "Westerners" (stem western).
+# for a word of its name ("the EU" / "the European Union").
 ALIASES = {"us": ("america",), "usa": ("america",), "uk": ("britain",), "eu": ("union",), "un": ("nation",),
-            "nato": ("otan",), "otan": ("nato",), "kyiv": ("kiev",), "kiev": ("kyiv",), "western": ("west",),
-            "west": ("western",)}
+            "nato": ("otan",), "otan": ("nato",), "kyiv": ("kiev",), "kiev": ("kyiv",)}
 # A capital that stands for its country's government ("Washington suspects", "Moscow's demands"), as
 # country stems after fold_demonyms. A span's capital counts for its country always; a claim's capital
 # counts as its country only where it is no place ("talks in Moscow" is not "talks in Russia").

@@ -51,7 +51,8 @@ _BRITISH = re.compile(r"(?<=[a-z]{4})is(e|es|ed|ing|ation|ations)$")
 _SAME = {word_stem(w): word_stem(same) for w, same in (pair.split(":") for pair in """break:resolve
     overcome:resolve solve:resolve provide:give present:give hand:give hope:expect deadlock:impasse
     stalemate:impasse halt:stop cease:stop""".split())}
-_STOPS = frozenset(word_stem(w) for w in "stop halt cease quit".split())  # deny the -ing verb after them
+# deny the -ing verb after them (halt and cease read as stop through _SAME; listed for a reader)
+_STOPS = frozenset(word_stem(w) for w in "stop halt cease quit".split())
 # Past forms a stemmer leaves alone, as their verbs' stems: "avoided shaking hands" / "shook hands".
 _IRREGULAR = {past: word_stem(verb) for past, verb in (pair.split(":") for pair in """
     shook:shake met:meet spoke:speak took:take gave:give held:hold made:make went:go sent:send told:tell
@@ -218,14 +219,19 @@ class Reading:
         clause = part = 0
         for sentence, (s, e) in enumerate(sentence_spans(text) or [(0, len(text))]):
             clause, part, first, comma, previous = clause + 1, part + 1, True, False, ("", "")
+            ordinal: tuple[str, str] | None = None  # "Thursday the 21st": a date unless a noun follows
             for match in _READ.finditer(text, s, e):
                 token = match.group()
+                if ordinal and (not token[0].isalpha() or token.lower() in STOPWORDS):  # not "Monday the 2nd phase"
+                    dates.add(ordinal)
+                ordinal = None
                 if token[0].isdigit():
                     value = number_value(token)
                     numbers.add(value)
-                    # "Thursday (20)", and an ordinal after "the": "Thursday the 21st"
-                    if previous[0] == "date" or (previous[0] == "the" and token[-1].isalpha()):
+                    if previous[0] == "date":  # "Thursday (20)"
                         dates.add((previous[1], value))
+                    elif previous[0] == "the" and token[-1].isalpha():
+                        ordinal = (previous[1], value)
                     previous = ("number", value)
                     continue
                 if not token[0].isalpha():
@@ -253,6 +259,8 @@ class Reading:
                     negation = True  # "no longer expected": the cue is two words long
                 words.append(Word(token, stem, sentence, clause, part, first, negation, possessive))
                 first = comma = False
+            if ordinal:  # the sentence ends on it
+                dates.add(ordinal)
         for i, word in enumerate(words[:-1]):  # "has given up seeking", "stop organizing": denials, as "abandon"
             after = words[i + 1].text.lower()
             if words[i + 1].sentence == word.sentence and (
@@ -442,34 +450,42 @@ class Reading:
         return frozenset(found)
 
     def related(self, people: dict[tuple[str, ...], frozenset[str]], known: frozenset[str] = frozenset()
-                ) -> frozenset[str]:
-        """Names given through the person a sentence opens with, by the countries the passages title people
-        with (`titles`): "his country" is his title's country ("Ukrainian President Volodymyr Zelensky"),
-        "his US counterpart" the one other person titled with that country (none when two could be meant).
+                ) -> tuple[frozenset[str], frozenset[str]]:
+        """(countries, counterparts): names given through the person before a "his"/"her", by the countries
+        the passages title people with (`titles`): "his country" is his title's country ("Ukrainian President
+        Volodymyr Zelensky"), "his US counterpart" the one other person titled with that country. None when
+        two titled people stand before it ("Putin said Zelensky must protect his country") or two could be meant.
 
-        >>> sorted(Reading.of("Yesterday Lavrov told his US counterpart of his country's demands.").related(
-        ...     {("america", "secretari", "of", "state"): frozenset({"antoni", "blinken"}),
-        ...      ("russia", "foreign", "minist"): frozenset({"sergei", "lavrov"})}))
-        ['antoni', 'blinken', 'russia']
+        >>> people = {("america", "secretari", "of", "state"): frozenset({"antoni", "blinken"}),
+        ...           ("russia", "foreign", "minist"): frozenset({"sergei", "lavrov"})}
+        >>> [sorted(s) for s in Reading.of("Yesterday Lavrov told his US counterpart of his country's demands."
+        ...                                ).related(people)]
+        [['russia'], ['antoni', 'blinken']]
+        >>> Reading.of("Yesterday Blinken said Lavrov spoke of his country's demands.").related(people)
+        (frozenset(), frozenset())
         """
         nations: dict[frozenset[str], set[str]] = {}
         for title, person in people.items():
             nations.setdefault(person, set()).update(t for t in title if is_nationality(t))
-        words, names, found = self.words, self.names(known), set()
+        words, names = self.words, self.names(known)
+        countries: set[str] = set()
+        counterparts: set[str] = set()
         for i, word in enumerate(words[:-1]):
             nation = canonical(words[i + 1].stem)
             k = i + 1 + is_nationality(nation)  # the noun after "his" or "his US"
             if word.text.lower() not in ("his", "her") or k == len(words) or words[k].sentence != word.sentence:
                 continue
-            subject = next((st for a, b, st in self.phrases(names, [w.sentence == word.sentence for w in words])
-                            if a < i and not all(map(adjective, st))), set())
-            if words[k].stem == "countri" and k == i + 1:
-                countries = set().union(*(c for person, c in nations.items() if overlaps(person, subject)))
-                found |= countries if len(countries) == 1 else set()
+            before = [st for a, b, st in self.phrases(names, [w.sentence == word.sentence for w in words]) if a < i]
+            titled = {person for person in nations for st in before if overlaps(person, st)}
+            if len(titled) != 1:  # nobody, or "his" could be either's
+                continue
+            subject = next(iter(titled))
+            if words[k].stem == "countri" and k == i + 1 and len(nations[subject]) == 1:
+                countries |= nations[subject]
             elif words[k].stem == "counterpart" and k == i + 2:
-                others = [person for person, c in nations.items() if nation in c and not overlaps(person, subject)]
-                found |= others[0] if len(others) == 1 else set()
-        return frozenset(found)
+                others = [person for person, c in nations.items() if nation in c and person != subject]
+                counterparts |= others[0] if len(others) == 1 else set()
+        return frozenset(countries), frozenset(counterparts)
 
     def written_capitalised(self) -> frozenset[str]:
         """Stems of the words written with a capital, wherever they stand."""

@@ -360,11 +360,17 @@ ESCALATION = "No progress was made in stopping the escalation."
 ENVOY_DAYS = "The envoy will be in Oslo on Monday (3) and in Rome on Tuesday (4)."
 PROVOCATION = "Officials say the plan is a provocation that Serbia will blame on Croatia after the talks."
 FLEXIBILITY = "Poland and Hungary met on Monday, and Warsaw asked for more flexibility on the part of Hungary."
-DRILLS = "Westerners plan new drills in the Baltic, Moscow said."
 TENSIONS = "Officials said the naval exercises near the strait raised tensions in the region last week."
 LIMITS = "Inspectors said the emissions from the new plant were within safe limits in March."
 ZONE = "The monitors reported that the convoy stayed outside the buffer zone on Sunday."
-# names given through the person a sentence opens with, by the titles the passages give (Reading.related)
+TWO_TITLED = ("The talks were attended by Ukrainian Foreign Minister Dmytro Kuleba and Russian President Vladimir "
+              "Putin. Markets were calm. Putin said Kuleba must protect his country.")
+CEDE = ("The talks were attended by Ukrainian Foreign Minister Dmytro Kuleba. Markets were calm. "
+        "Kuleba said that his country would not cede any territory to Moscow.")
+PHASE = "The 2nd phase of the drills starts on Monday (14) in Belarus."
+FUEL = "Gas supplies resumed on Monday, calming the fuel market."
+WESTERN = "Troops massed in Western Ukraine on Monday."
+# names given through the one titled person before a "his", by the titles the passages give (Reading.related)
 KULEBA = ("The talks were attended by Ukrainian Foreign Minister Dmytro Kuleba. Markets were calm. "
           "Kuleba said the West must keep its promises to his country.")
 WARNED = ("Talks opened with US Secretary of State Antony Blinken and Russian Foreign Minister Sergei Lavrov. "
@@ -625,11 +631,10 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
         (KULEBA, "Kuleba said the West must keep its promises to Russia", False, "does not mention russia"),
         (WARNED, "Lavrov warned Blinken that Moscow would not wait long", True, ""),
         (WARNED, "Blinken told Lavrov that Moscow would not wait long", False,
-         "blinken: only its subject's counterpart or country in the span"),
+         "blinken: only as its subject's counterpart in the span"),
         (WARNED.replace("Blinken and", "Blinken, US President Joe Biden and"),  # two could be meant: neither is
          "Lavrov warned Blinken that Moscow would not wait long", False, "does not mention blinken"),
-        # round 5l (blind17): an ordinal after "the" is its day's number, "blame on" and "on X's part" take
-        # sides, "the West" is in "Westerners"
+        # round 5l (blind17): an ordinal after "the" is its day's number, "blame on" and "on X's part" take sides
         (ENVOY_DAYS, "The envoy will be in Rome on Tuesday the 4th", True, ""),
         (ENVOY_DAYS, "The envoy will be in Rome on Tuesday the 3rd", False, "tuesday 3: the span has tuesday 4"),
         (PROVOCATION, "Officials say the plan is a provocation Serbia would blame on Croatia after the talks", True,
@@ -640,9 +645,7 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
          True, ""),
         (FLEXIBILITY, "Poland and Hungary met on Monday, and Warsaw asked for more flexibility on Poland's part",
          False, "roles differ: part of poland / hungari"),
-        (DRILLS, "Moscow said the West plans new drills in the Baltic", True, ""),
-        (DRILLS, "Moscow said the East plans new drills in the Baltic", False, "does not mention east"),
-        # round 5m (blind18): "ease" is opposed to raise (and rise/fuel/stoke); within/inside and beyond/outside
+        # round 5m (blind18): "ease" is opposed to raise (and stoke); within/inside and beyond/outside
         # the same next word are opposed bounds, and "beyond" before another word ("Beyond that") is none
         (TENSIONS, "Officials said the naval exercises near the strait fueled regional tensions last week", True, ""),
         (TENSIONS, "Officials said the naval exercises near the strait helped ease tensions in the region last week",
@@ -653,6 +656,16 @@ def test_support_must_not_contradict_the_claim(article, sentence, is_kept, reaso
         (ZONE, "The monitors reported the convoy stayed outside the buffer zone on Sunday", True, ""),
         (ZONE, "The monitors reported that the convoy stayed inside the buffer zone on Sunday", False,
          "says the opposite: inside buffer / outside buffer"),
+        # the review of rounds 5k-5m: "his" before two titled people is neither's; "his country" may act; an
+        # ordinal before a noun is no day's number; "fuel" (a noun too) is not the opposite of "ease"; "Western
+        # Ukraine" is not "the West"
+        (TWO_TITLED, "Putin said Kuleba must protect Russia", False, "does not mention russia"),
+        (CEDE, "Kuleba said that Ukraine would not cede any territory to Moscow", True, ""),
+        (CEDE, "Kuleba said that Russia would not cede any territory to Moscow", False,
+         "roles differ: russia / cede / moscow"),
+        (PHASE, "On Monday the 2nd phase of the drills starts in Belarus", True, ""),
+        (FUEL, "Gas supplies resumed on Monday, easing the fuel market", True, ""),
+        (WESTERN, "Troops massed near the West on Monday", False, "does not mention west"),
     ],
 )
 def test_windows_negations_noun_phrases_and_acronyms(article, sentence, is_kept, reason):

@@ -264,7 +264,8 @@ BLIND3_MISSED = {
 #            (the same three before and after 5k, fixed by round 5l below).
 # Round 5l, designed on blind17: an ordinal after "the" is its day's number ("Thursday the 21st" is "Thursday
 # (21)"), "blame on" and "on Ukraine's part" (as "on the part of") take sides, "the West" is in "Westerners"
-# (rag.names ALIASES). After it: blind17 34/40 and 0/40. Still lost: -07 (a lower-case council, as
+# (rag.names ALIASES; taken back after review: "Western Ukraine" is no "West", 34 -> 33/40). After it: blind17
+# 33/40 and 0/40. Still lost: -40 ("Westerners"), -07 (a lower-case council, as
 # blind16-faithful-07), -09, -13 and -15 (cover 0.47, 0.35, 0.43: "top diplomat" / "head of diplomacy",
 # "soon afterwards" / "shortly following"), -22 (a title, "Canadian Foreign Minister", where the span has "his
 # Canadian counterpart": read as found, it would keep blind16-actor-04, whose swapped speaker is dropped only for
@@ -272,13 +273,17 @@ BLIND3_MISSED = {
 # Secretary of State", a title the article never writes with Blinken's name).
 #   blind18, after round 5l (held out, run once): faithful kept 39/40 (39/40 with the 1.5B vouching), flips kept
 #            2/40 (the same with the 1.5B): two negations written as opposites in other words, fixed by round 5m.
-# Round 5m, designed on blind18: "ease" is opposed to raise/rise/fuel/stoke as it was to increase/heighten ("helped
+# Round 5m, designed on blind18: "ease" is opposed to raise/stoke as it was to increase/heighten ("helped
 # ease tensions" / "raised tensions"; not to escalate: "de-escalating" reads as escalating), and within/inside and
 # beyond/outside are opposed bounds over the same next word ("within normal bounds" / "went far beyond normal";
 # "beyond" alone also means "besides"). After it: blind18 39/40 and 0/40, no other set changed. Still lost: -23,
 # as blind17-faithful-38 ("he said" opens its chunk, the sentence before names only "the US Secretary of State").
 #   blind19, after round 5m (held out, run once): faithful kept 36/40 (36/40 with the 1.5B vouching), flips
 #            kept 0/40.
+# Review of rounds 5k-5m: "his" names a person only when one titled person stands before it ("Putin said Kuleba
+# must protect his country" names no country), "his country" may act (only a counterpart may not), "Monday the
+# 2nd phase" is no date, rise/fuel (nouns too) are not opposed to ease. No claim of any set changed but
+# blind17-faithful-40 (the alias taken back).
 def load(name: str) -> list[dict]:
     path = Path(__file__).parent / "data" / f"support_claims_{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -290,7 +295,7 @@ BLIND_LATER_MISSED: dict[str, str] = {}
 # faithful paraphrases each later set keeps (its flips keep none but BLIND_LATER_MISSED's)
 LATER_FAITHFUL_KEPT = {"blind4": 35, "blind5": 39, "blind6": 37, "blind7": 37, "blind8": 39, "blind9": 38,
                        "blind10": 32, "blind11": 39, "blind12": 38, "blind13": 39, "blind14": 40, "blind15": 39,
-                       "blind16": 38, "blind17": 34, "blind18": 39, "blind19": 36}
+                       "blind16": 38, "blind17": 33, "blind18": 39, "blind19": 36}
 # name: (claims, the flips it lets through, faithful paraphrases kept)
 LATER_BLIND = {
     "blind2": (BLIND2_CLAIMS, BLIND2_MISSED, BLIND2_FAITHFUL_KEPT),
