@@ -13,7 +13,7 @@ questions: in-sample, a little more confident than on new questions (measured on
 questions before the third batch, with 5-fold out-of-fold answerability instead: the same threshold, 0.05,
 at train refusals 0.80 and false refusals 0.067 instead of 0.79 and 0.044). The lower test numbers came
 from harder questions, not from this: with the third batch of near-miss train questions (q264 on,
-evals/SPLITS.md) the train curve fell to where the test numbers were (0.70 refused, 0.13 false refusals).
+evals/SPLITS.md) the train curve fell to where the test numbers were (0.70 refused at 0.13 false refusals).
 The test split (evals/SPLITS.md) is never read here; it says how the threshold does on questions
 nothing was tuned on.
 
