@@ -524,9 +524,9 @@ def _share(wanted: list[str], present: set[str]) -> float:
 def allowed(batch: np.ndarray) -> np.ndarray:
     """1.0 for each row of `Signals.vector()`s that may answer, 0.0 for one that cannot whatever the
     model says: the question asks for a type of thing (a number, a date, a name...) the sentence does
-    not hold, or asks what X is and the sentence only mentions X. Rules, not weights: the train split
-    holds too few such questions for a fitted weight to learn them (it came out near 0), and on it
-    they rule out 2 of 202 answering sentences and change no question's outcome."""
+    not hold, or asks what X is and the sentence only mentions X. Rules, not weights: when they were
+    written the train split held too few such questions for a fitted weight to learn them (it came out
+    near 0), and on it they ruled out 2 of 202 answering sentences and changed no question's outcome."""
     names = Signals.names()
     batch = np.atleast_2d(batch)
     typed, present = batch[:, names.index("type_expected")], batch[:, names.index("type_present")]
