@@ -51,8 +51,8 @@ _BRITISH = re.compile(r"(?<=[a-z]{4})is(e|es|ed|ing|ation|ations)$")
 _SAME = {word_stem(w): word_stem(same) for w, same in (pair.split(":") for pair in """break:resolve
     overcome:resolve solve:resolve provide:give present:give hand:give hope:expect deadlock:impasse
     stalemate:impasse halt:stop cease:stop""".split())}
-# deny the -ing verb after them (halt and cease read as stop through _SAME; listed for a reader)
-_STOPS = frozenset(word_stem(w) for w in "stop halt cease quit".split())
+# deny the -ing verb after them; halt and cease are among them as stop (_SAME reads them so)
+_STOPS = frozenset(word_stem(w) for w in "stop quit".split())
 # Past forms a stemmer leaves alone, as their verbs' stems: "avoided shaking hands" / "shook hands".
 _IRREGULAR = {past: word_stem(verb) for past, verb in (pair.split(":") for pair in """
     shook:shake met:meet spoke:speak took:take gave:give held:hold made:make went:go sent:send told:tell
@@ -464,6 +464,8 @@ class Reading:
         >>> Reading.of("Yesterday Blinken said Lavrov spoke of his country's demands.").related(people)
         (frozenset(), frozenset())
         """
+        if not any(w.text.lower() in ("his", "her") for w in self.words):  # (most spans: no names to find)
+            return frozenset(), frozenset()
         nations: dict[frozenset[str], set[str]] = {}
         for title, person in people.items():
             nations.setdefault(person, set()).update(t for t in title if is_nationality(t))

@@ -281,7 +281,7 @@ class Claim:
         stems = {w.stem for w in span.words}
         read = {word_stem(w.text.lower()) for w in self.reading.words if w.stem in stems}
         numbers = {t for t in self.terms if _NUMERAL.fullmatch(t) and number_value(t) in span.numbers}
-        return ((set(self.terms) & tokens) | read | numbers) & set(self.terms)
+        return set(self.terms) & (tokens | read | numbers)
 
     def _found(self, name: str, tokens: frozenset[str], folded: set[str]) -> bool:
         """Is the name among the tokens (`folded`: their `equivalents`, "Russia's" in "Russian",
