@@ -52,6 +52,7 @@ class Example:
     signals: np.ndarray
     label: int
     should_refuse: bool
+    scored: bool = True  # False: the question had no candidate (it is refused before any scoring)
 
 
 def _neutral_model() -> AnswerabilityModel:
@@ -73,9 +74,12 @@ def qa_examples(path: Path, corpus: Path, index: Path, tag: str) -> list[Example
         passages = engine.retrieve(item.question, k=K)
         gold = [ev for group in item.groups for ev in group]
         # as the answerer scores them: a two-part question part by part (rag.answerability.sub_questions)
-        for s in (s for part in sub_questions(item.question) for s in answerer.candidates(part, passages)):
+        candidates = [s for part in sub_questions(item.question) for s in answerer.candidates(part, passages)]
+        for s in candidates:
             positive = any(metrics.overlaps(s, ev) for ev in gold)
             found.append(Example(f"{tag}:{item.id}", s.signals.vector(), int(positive), not item.answerable))
+        if not candidates:  # e.g. it names someone the articles never mention: refused whatever the model
+            found.append(Example(f"{tag}:{item.id}", np.zeros(len(Signals.names())), 0, not item.answerable, False))
     engine.close()
     return found
 
@@ -149,11 +153,13 @@ def main(argv: list[str] | None = None) -> int:
         examples += qa_examples(qaset.HTML_QA_PATH, html, CACHE_DIR / "fit-html" / "index", "html")
     if rgb.data_file().is_file():
         examples += rgb_examples()
+    unscored = [e for e in examples if not e.scored]  # count on the refusal curve, not in the fit
+    examples = [e for e in examples if e.scored]
     x = np.array([e.signals for e in examples])
     y = np.array([e.label for e in examples])
     groups = np.array([e.group for e in examples])
-    print(f"train examples: {len(examples)} sentences ({y.sum()} positive) from {len(set(groups))} questions",
-          file=sys.stderr)
+    print(f"train examples: {len(examples)} sentences ({y.sum()} positive) from {len(set(groups))} questions; "
+          f"{len(unscored)} more questions have no candidate", file=sys.stderr)
 
     weight = np.array([1.0 if e.group.startswith("rgb:") else USER_WEIGHT for e in examples])
 
@@ -169,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         mean, scale, clf = fit(x[train], y[train], weight[train])
         out_of_fold[held] = clf.predict_proba((x[held] - mean) / scale)[:, 1] * allowed(x[held])
     user_questions = [i for i, e in enumerate(examples) if not e.group.startswith("rgb:")]
-    threshold, curve = pick_threshold(question_level([examples[i] for i in user_questions], out_of_fold[user_questions]))
+    threshold, curve = pick_threshold(question_level([examples[i] for i in user_questions] + unscored,
+                                                     np.concatenate([out_of_fold[user_questions], np.zeros(len(unscored))])))
     mean, scale, clf = fit(x, y, weight)
     print_curve(curve, "out-of-fold, QA + HTML train questions")
     print(f"picked threshold {threshold:.2f}", file=sys.stderr)

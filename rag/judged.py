@@ -6,9 +6,10 @@ A small model writing a whole answer from five passages refuses too much and too
 (train questions: see the AUCs in rag/judged.json, printed by evals/fit_judged.py). So:
 
 1. Judge: the extractive answerer's best candidates (rag.extractive, `JUDGED` of them) each go to the
-   model as a yes/no question (rag.prompts.judge_messages); the product of their answerability and
-   the model's P(yes) decides the refusal and the sentences, against a threshold picked on the train
-   split (evals/fit_judged.py, rag/judged.json).
+   model as a yes/no question (rag.prompts.judge_messages); the model's P(yes) decides the refusal
+   and the sentences, against a threshold picked on the train split (evals/fit_judged.py,
+   rag/judged.json). The answerability model chose which candidates are judged, and its rules
+   (no thing of the asked type, someone the articles never mention) still rule candidates out.
 2. Write: the model writes the answer from the chosen sentences alone (rag.generative: numbered,
    streamed, every citation verified), so every citation is (a byte-exact part of) a judged sentence.
 3. Quote: when it writes nothing those sentences support, they are quoted instead, with a notice;
@@ -46,7 +47,7 @@ JUDGED_FILE = Path(__file__).with_name("judged.json")
 
 @lru_cache(maxsize=1)
 def judged_threshold() -> float:
-    """The least product of answerability and the model's P(yes) for an answer (rag/judged.json)."""
+    """The least P(yes) of the model's verdict on a candidate for an answer (rag/judged.json)."""
     return float(json.loads(JUDGED_FILE.read_text(encoding="utf-8"))["threshold"])
 
 

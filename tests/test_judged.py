@@ -90,6 +90,15 @@ def test_the_judge_decides_which_sentences_answer(seeds_engine, writer_server):
         assert f"{c.quote} [{c.marker}]" in answer.text
 
 
+def test_a_question_about_someone_the_articles_never_mention_is_refused_unjudged(seeds_engine, judge_server,
+                                                                                writer_server):
+    judge_server.add(reply.verdict(0.95).forever())  # a judge that would say yes to anything
+    question = "What did Hungarian Prime Minister Viktor Orban say about the joint drills with Russia?"
+    answer = run(answerer(seeds_engine, ModelJudge(client(judge_server)), writer_server), seeds_engine, question)
+    assert answer.refused and answer.text == REFUSAL_TEXT
+    assert judge_server.chat_requests == [] and writer_server.chat_requests == []
+
+
 def test_a_failing_judge_falls_back_to_the_extractive_answer(seeds_engine, judge_server, writer_server):
     judge_server.add(reply.error(500).forever())
     extractive = seeds_engine._extractive()
@@ -102,7 +111,8 @@ def test_a_failing_judge_falls_back_to_the_extractive_answer(seeds_engine, judge
 
 
 def test_the_shipped_threshold_was_picked_with_the_shipped_answerability_model():
-    """Refitting rag/answerability.json changes every product: python -m evals.fit_judged must follow."""
+    """Refitting rag/answerability.json changes which candidates are judged: python -m evals.fit_judged
+    must follow."""
     fitted = json.loads(JUDGED_FILE.read_text())
     assert fitted["answerability_sha256"] == hashlib.sha256(MODEL_FILE.read_bytes()).hexdigest()
     assert 0.0 < fitted["threshold"] < 1.0
