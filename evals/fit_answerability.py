@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         "threshold": threshold,
         "confident": confident,
         "train": {"sentences": int(len(y)), "positives": int(y.sum()), "questions": int(len(set(groups))),
-                  "curve": curve_json(curve)},
+                  "questions_without_candidates": len(unscored), "curve": curve_json(curve)},
     }
     opts.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {opts.out}", file=sys.stderr)

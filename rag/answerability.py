@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.names import ALIASES
+from rag.strangers import unknown_names
 from rag.terms import (STOPWORDS, YEAR, TermWeights, content_terms, country_forms, fold_demonyms, is_nationality,
                        tokens)
 
@@ -408,48 +408,6 @@ def identifies(target: str, sentence: str, question: str) -> bool:
     return False
 
 
-def _indexed(word: str, weights: TermWeights) -> bool:
-    """Does an indexed chunk contain the word in some form: "Canada" as "Canadian", "Kyiv" as "Kiev"?"""
-    return any(weights.df.get(form, 0) > 0
-               for t in tokens(word) for form in country_forms(t) + list(ALIASES.get(t, ())))
-
-
-def unknown_names(question: str, weights: TermWeights) -> list[str]:
-    """The names the question asks about (`names_asked`) that no indexed chunk contains, in any form
-    ("Canada" is known to an index that only says "Canadian", "Kyiv" to one that says "Kiev")."""
-    return [w for w in names_asked(question) if tokens(w) and not _indexed(w, weights)]
-
-
-_NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)+")
-
-
-def strangers(question: str, weights: TermWeights) -> list[str]:
-    """Full names in the question ("Defence Minister Sergei Shoigu", "Joe Biden", "Wall Street": two
-    or more capitalised words in a row; a leading stop word such as "Which" aside) whose last word no indexed
-    chunk contains in any form. The articles cannot say what someone they never mention said or did,
-    however well a sentence matches the rest of the question ("What did Sergei Shoigu say about the
-    troops?" / "Ukraine estimates that 100,000 Russian troops are ..."). A single unknown word is
-    left to the fitted model (`unknown_name`): it may be an acronym or a spelling the articles
-    write out ("the OSCE"); so is a run ending in an acronym, or one whose initials the articles use
-    ("European Union" / "the EU").
-
-    >>> w = TermWeights({t: 1 for t in tokens("Sergei Lavrov met Antony Blinken in Kiev.")}, documents=1)
-    >>> strangers("What did Defence Minister Sergei Shoigu say?", w), strangers("What did Sergei Lavrov say in Kyiv?", w)
-    (['Defence Minister Sergei Shoigu'], [])
-    """
-    found = []
-    for match in _NAME_RUN.finditer(question):
-        words = match.group().split()
-        if words[0].lower() in STOPWORDS:
-            words = words[1:]  # "Which Swiss minister", "The Hague": capitalised as the first word
-        last = re.sub(r"['’]s$", "", words[-1]) if words else ""
-        initials = "".join(w[0] for w in words)  # "European Union" in articles that write "the EU"
-        if (len(words) >= 2 and not last.isupper() and tokens(last) and not _indexed(last, weights)
-                and not _indexed(initials, weights)):
-            found.append(" ".join(words))
-    return found
-
-
 # --- signals --------------------------------------------------------------------------------------
 
 
@@ -472,7 +430,7 @@ class Question:
         focus = focus_noun(text)
         return cls(text, fold_demonyms(content_terms(text)), answer_type(text), fold_demonyms(entities(text)),
                    fold_demonyms([focus])[0] if focus else None, question_verb(text),
-                   bool(unknown_names(text, weights)), identity_target(text), fold_demonyms(subject_names(text)))
+                   bool(unknown_names(names_asked(text), weights)), identity_target(text), fold_demonyms(subject_names(text)))
 
 
 @dataclass(frozen=True)

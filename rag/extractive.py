@@ -9,7 +9,7 @@ How a sentence earns its place:
 2. Answerability: the signals of rag.answerability (answer type, the question's entities and focus,
    the rarest missing term, new content, retrieval rank, cosine to the question) go through the
    fitted model, which gives each candidate a probability of answering the question. A question
-   naming someone the articles never mention (rag.answerability.strangers) has no candidates.
+   naming someone the articles never mention (rag.strangers) has no candidates.
 3. Refusal: when no candidate reaches the model's threshold (picked on the train split's
    precision/recall curve of refusal), the answer says the articles do not answer.
 4. Selection: up to `max_answer_sentences` candidates within `NEAR_BEST` of the best probability
@@ -31,11 +31,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rag.answerability import (AnswerabilityModel, Question, Signals, markup_share, per_name, shipped_model,
-                               signals, strangers, sub_questions)
+                               signals, sub_questions)
 from rag.answering import Event, Reply
 from rag.prompts import REFUSAL_TEXT
 from rag.schema import Citation, Passage, Span
 from rag.spans import passage_sentences
+from rag.strangers import strangers
 from rag.terms import TermWeights, content_terms, tokens
 
 Embed = Callable[[Sequence[str]], np.ndarray]

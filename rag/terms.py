@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -157,6 +158,11 @@ def bm25_tokenize_all(texts: Iterable[str], batch: int = 2048):
     return Tokenized(ids=ids, vocab=vocab)
 
 
+def ascii_fold(text: str) -> str:
+    """The text without accents: "Erdoğan" -> "Erdogan"."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 class TermWeights:
     """Inverse document frequency of stemmed terms over the indexed chunks (BM25's idf).
     A term no chunk contains gets the highest weight: a question about it is likely unanswered.
@@ -169,6 +175,21 @@ class TermWeights:
     def __init__(self, document_frequency: dict[str, int], documents: int):
         self.df = document_frequency
         self.n = max(documents, 1)
+        self._by_prefix: dict[str, list[str]] | None = None
+
+    def terms_starting(self, prefix: str) -> list[str]:
+        """The indexed terms whose first five letters, accents removed, are `prefix`'s: where another
+        spelling of a name is (rag.strangers). Grouped on first use.
+
+        >>> TermWeights({"zelenskiy": 3, "zelensky": 1, "geneva": 2}, documents=5).terms_starting("zelen")
+        ['zelenskiy', 'zelensky']
+        """
+        if self._by_prefix is None:
+            grouped: dict[str, list[str]] = {}
+            for term in self.df:
+                grouped.setdefault(ascii_fold(term)[:5], []).append(term)
+            self._by_prefix = grouped
+        return self._by_prefix.get(ascii_fold(prefix)[:5], [])
 
     def idf(self, term: str) -> float:
         df = self.df.get(term, 0)
