@@ -66,16 +66,6 @@ def test_question_verb_skips_the_subject_and_reporting_verbs():
     assert question_verb("Where did Blinken meet Lavrov?") is None
 
 
-def test_unknown_names_are_capitalised_words_absent_from_the_index():
-    from rag.answerability import unknown_names
-
-    weights = TermWeights({"blinken": 3, "lavrov": 2}, documents=10)
-    assert unknown_names("What did Macron tell Blinken?", weights) == ["Macron"]
-    assert unknown_names("Where did Blinken meet Lavrov?", weights) == []
-    # stop words are never indexed: "The" in a title is no unknown name
-    assert unknown_names("Who directed The Blinken Story?", weights) == ["Story"]
-
-
 def test_new_names_are_capitalised_words_the_question_lacks():
     from rag.answerability import new_names
 

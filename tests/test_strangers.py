@@ -2,6 +2,7 @@
 
 import pytest
 
+from rag.answerability import names_asked
 from rag.strangers import indexed, strangers, unknown_names
 from rag.terms import TermWeights, tokens
 
@@ -38,3 +39,11 @@ def test_strangers_are_full_names_the_articles_never_write(question, expected):
 def test_a_name_is_indexed_in_any_form_the_articles_write():
     assert unknown_names(["Canada", "Kyiv", "Zelenskyy", "Vienna"], ARTICLE) == ["Vienna"]
     assert indexed("Erdoğan", ARTICLE) and not indexed("Orban", ARTICLE)
+
+
+def test_unknown_names_are_the_asked_names_absent_from_the_index():
+    weights = TermWeights({"blinken": 3, "lavrov": 2}, documents=10)
+    assert unknown_names(names_asked("What did Macron tell Blinken?"), weights) == ["Macron"]
+    assert unknown_names(names_asked("Where did Blinken meet Lavrov?"), weights) == []
+    # stop words are never indexed: "The" in a title is no unknown name
+    assert unknown_names(names_asked("Who directed The Blinken Story?"), weights) == ["Story"]
