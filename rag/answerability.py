@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.strangers import unknown_names
-from rag.terms import (STOPWORDS, YEAR, TermWeights, content_terms, country_forms, fold_demonyms, is_nationality,
+from rag.terms import (STOPWORDS, YEAR, TermWeights, content_terms, fold_demonyms, is_nationality,
                        tokens)
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
