@@ -11,7 +11,7 @@ threshold, evals/fit_answerability.py); the curve is stored beside it.
 The answerability model (fitted on these same train questions) only picks which candidates are
 judged and rules some out; the threshold is on the model's verdicts. The score used to be the product of
 the two: on the train questions its question-level AUC was 0.87 against 0.91 for the verdict alone
-(November 30, with the rule for names the articles never mention, rag.answerability.strangers), and at
+(November 30, with the rule for names the articles never mention, rag.strangers), and at
 the same false refusals (0.11) it refused 0.74 of the unanswerable train questions against 0.80.
 The test split (evals/SPLITS.md) is never read here; it says how the threshold does on questions
 nothing was tuned on.

@@ -130,8 +130,10 @@ class ExtractiveAnswerer:
         """The best `CANDIDATES` sentences by lexical support, with their answerability signals and
         the model's probability as `score`, best first. With a judge: only the best `JUDGED`, each
         scored by the judge's probability."""
+        if strangers(question, self.weights):  # someone the articles never mention: nothing to score
+            return []
         ranked = score_sentences(question, passages, self.weights)[:CANDIDATES]
-        if not ranked or strangers(question, self.weights):  # someone the articles never mention
+        if not ranked:
             return []
         asked = Question.of(question, self.weights)
         vectors = self.embed([question] + [s.quote for s in ranked])
