@@ -120,16 +120,26 @@ def new_names(question: str, sentence: str) -> list[str]:
 
 _NOT_A_PERSON_BEFORE = frozenset("in at from to of near the on into across".split())
 _CALENDAR = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.I)
+# Capitalised words that name a body, a direction or a sentence opener, not a person: "the Russia-NATO
+# (Western military alliance) Council", "Last week, ...". (No NER model is obtainable offline.)
+_NOT_A_PERSON = frozenset(
+    "council department ministry house office union parliament government agency committee commission "
+    "army forces alliance organization organisation bank court assembly congress senate cooperation security "
+    "western eastern northern southern central last next finally however meanwhile another although earlier "
+    "later moreover still yet today yesterday every several since despite following according".split())
 
 
 def person_names(question: str, sentence: str) -> list[str]:
     """The new names of the sentence (`new_names`) that may be a person's: not a place or body after
-    "in", "at", "the"..., not a nationality or country, not a month or weekday.
+    "in", "at", "the"..., not a nationality or country, not a month or weekday, not an acronym
+    ("NATO", "Russia-NATO"), not a body, a direction or an opener (`_NOT_A_PERSON`).
 
     >>> person_names("Who led the delegation?", "They met in Geneva, then at the Council in Brussels.")
     []
     >>> person_names("Who led the delegation?", "Deputy Secretary Wendy Sherman led it, the Russian side said.")
     ['Deputy', 'Secretary', 'Wendy', 'Sherman']
+    >>> person_names("Who represented Russia?", "Last week, diplomats met within the Russia-NATO (Western) Council.")
+    []
     """
     words = _WORD_OR_MARK.findall(sentence)
     candidates = set(new_names(question, sentence))
@@ -137,7 +147,9 @@ def person_names(question: str, sentence: str) -> list[str]:
     for i, w in enumerate(words):
         if w not in candidates or (i and words[i - 1].lower() in _NOT_A_PERSON_BEFORE):
             continue
-        if _CALENDAR.fullmatch(w) or is_nationality(tokens(w)[0]):
+        if _CALENDAR.fullmatch(w) or is_nationality(tokens(w)[0]) or w.lower() in _NOT_A_PERSON:
+            continue
+        if any(len(part) > 1 and part.isupper() for part in w.split("-")):
             continue
         found.append(w)
     return found
@@ -179,6 +191,10 @@ def has_type(kind: str, sentence: str, question: str = "") -> bool:
     if kind == "definition":
         target = identity_target(question)
         return bool(target) and identifies(target, sentence, question)
+    if kind == "date" and _ON_WHAT_DATE.search(question):  # "last week" is no date
+        return bool(_DETECT["date"].search(_RELATIVE_TIME.sub(" ", sentence)))
+    if kind == "number" and not counts_what_is_asked(question, sentence):
+        return False
     if kind == "number":  # a number the question does not already give; a year is a date, not a count
         asked = set(re.findall(r"\d[\d.,]*", question))
         return any(n not in asked and not _YEAR_ONLY.fullmatch(n.rstrip(".,")) for n in re.findall(r"\d[\d.,]*", sentence)) \
@@ -187,6 +203,30 @@ def has_type(kind: str, sentence: str, question: str = "") -> bool:
         return has_type("number", sentence, question) and bool(_DETECT["money"].search(sentence))
     rule = _DETECT.get(kind)
     return True if rule is None else bool(rule.search(sentence))
+
+
+_ON_WHAT_DATE = re.compile(r"\b(?:what|which) (?:date|day)\b", re.I)
+_RELATIVE_TIME = re.compile(r"\b(?:today|yesterday|tomorrow|(?:last|next|this) (?:week|month|year))\b", re.I)
+_HOW_MANY = re.compile(r"^\s*how many\s+(?:[a-z-]+\s+)??([a-z-]+)", re.I)
+_COUNT = re.compile(rf"\d[\d.,]*|\b(?:{_NUM_WORDS})\b", re.I)
+
+
+def counts_what_is_asked(question: str, sentence: str) -> bool:
+    """For "How many <things>": when the sentence names those things, a number stands just before the
+    word (within three words). A sentence without the word may count them under another name.
+
+    >>> counts_what_is_asked("How many devices were infected?", "Android devices face threats: Agent Smith infected 25 million handsets.")
+    False
+    >>> counts_what_is_asked("How many troops are there?", "About 100,000 Russian troops are there.")
+    True
+    >>> counts_what_is_asked("How many devices were infected?", "It infected 25 million handsets.")   # another name
+    True
+    """
+    asked = _HOW_MANY.match(question)
+    focus = set(tokens(asked.group(1))) if asked else set()
+    if not focus or not focus & set(tokens(sentence)):
+        return True
+    return any(focus & set(tokens(" ".join(sentence[n.end():].split()[:3]))) for n in _COUNT.finditer(sentence))
 
 
 # --- the question's focus -------------------------------------------------------------------------

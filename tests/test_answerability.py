@@ -72,6 +72,29 @@ def test_a_person_is_not_a_place_body_nationality_or_weekday():
     assert has_type("person", "The delegation was led by Wendy Sherman.", question)
 
 
+def test_a_person_is_not_an_acronym_a_body_a_direction_or_an_opener():
+    question = "Who represented Russia at the talks?"
+    assert not has_type("person", "Last week, diplomats met within the Russia-NATO (Western military alliance) "
+                                  "Council and the Organization for Security and Cooperation in Europe.", question)
+    assert not has_type("person", "The US Department of State said NATO would answer.", question)
+    assert has_type("person", "Last week, Deputy Foreign Minister Sergei Ryabkov spoke for Russia.", question)
+    assert has_type("person", "Lavrov represented Russia.", question)  # a name may open the sentence
+
+
+def test_on_what_date_wants_a_date_not_last_week():
+    assert not has_type("date", "Last week, the council met in Brussels.", "On what date did the council meet?")
+    assert has_type("date", "The council met in Brussels on January 12.", "On what date did the council meet?")
+    assert has_type("date", "The council met in Brussels on Wednesday (12).", "Which day did the council meet?")
+    assert has_type("date", "Last week, the council met in Brussels.", "When did the council meet?")  # "when" is looser
+
+
+def test_how_many_things_wants_a_number_beside_the_things_when_the_sentence_names_them():
+    question = "How many heavy weapons has Russia deployed?"
+    assert not has_type("number", "Some 100,000 soldiers were deployed, and heavy weapons too.", question)
+    assert has_type("number", "Russia deployed about 300 heavy weapons and 100,000 soldiers.", question)
+    assert has_type("number", "Russia deployed 300 tanks.", question)  # the things under another name
+
+
 def test_a_role_must_stand_beside_the_name_asked_about():
     question = "What office does Volodymyr Zelensky hold?"
     assert has_type("role", "Blinken met Ukrainian President Volodymyr Zelensky in Kiev.", question)
