@@ -109,7 +109,8 @@ def answer_type(question: str) -> str:
 
 
 def new_names(question: str, sentence: str) -> list[str]:
-    """Capitalised words of the sentence (not its first word) that the question does not contain.
+    """Capitalised words of the sentence that the question does not contain (its first word too: a
+    sentence may open with a name; `person_names` drops the common openers).
 
     >>> new_names("Who directed The Avengers?", "The Avengers were directed by Joss Whedon.")
     ['Joss', 'Whedon']
@@ -119,20 +120,31 @@ def new_names(question: str, sentence: str) -> list[str]:
 
 
 _NOT_A_PERSON_BEFORE = frozenset("in at from to of near the on into across".split())
-_CALENDAR = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.I)
+# whole month and weekday names only: "Mark", "Julia" and "Novak" are names
+_CALENDAR = re.compile(r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+                       r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?|(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.I)
 # Capitalised words that name a body, a direction or a sentence opener, not a person: "the Russia-NATO
-# (Western military alliance) Council", "Last week, ...". (No NER model is obtainable offline.)
+# (Western military alliance) Council", "Last week, ...". (No NER model is obtainable offline.) A surname
+# that is also such a word ("Margaret Court") still leaves the first name.
 _NOT_A_PERSON = frozenset(
     "council department ministry house office union parliament government agency committee commission "
     "army forces alliance organization organisation bank court assembly congress senate cooperation security "
     "western eastern northern southern central last next finally however meanwhile another although earlier "
-    "later moreover still yet today yesterday every several since despite following according".split())
+    "later moreover still yet today yesterday every several since despite following".split())
+
+
+def _is_acronym(word: str) -> bool:
+    """ "NATO", "US", "Russia-NATO": not a person's name; "RYABKOV", "AL-SHARAA" (capitals for emphasis) may be."""
+    parts = word.split("-")
+    short = [p for p in parts if 1 < len(p) <= 4 and p.isupper()]
+    return bool(short) and all(p in short or is_nationality(next(iter(tokens(p)), "")) for p in parts)
 
 
 def person_names(question: str, sentence: str) -> list[str]:
     """The new names of the sentence (`new_names`) that may be a person's: not a place or body after
     "in", "at", "the"..., not a nationality or country, not a month or weekday, not an acronym
-    ("NATO", "Russia-NATO"), not a body, a direction or an opener (`_NOT_A_PERSON`).
+    of four letters at most, alone or joined to a country ("NATO", "Russia-NATO"; not "RYABKOV"), not a
+    body, a direction or an opener (`_NOT_A_PERSON`).
 
     >>> person_names("Who led the delegation?", "They met in Geneva, then at the Council in Brussels.")
     []
@@ -149,7 +161,7 @@ def person_names(question: str, sentence: str) -> list[str]:
             continue
         if _CALENDAR.fullmatch(w) or is_nationality(tokens(w)[0]) or w.lower() in _NOT_A_PERSON:
             continue
-        if any(len(part) > 1 and part.isupper() for part in w.split("-")):
+        if _is_acronym(w):
             continue
         found.append(w)
     return found
@@ -191,7 +203,7 @@ def has_type(kind: str, sentence: str, question: str = "") -> bool:
     if kind == "definition":
         target = identity_target(question)
         return bool(target) and identifies(target, sentence, question)
-    if kind == "date" and _ON_WHAT_DATE.search(question):  # "last week" is no date
+    if kind == "date" and _ASKS_A_DAY.search(question):  # "last week" is no date
         return bool(_DETECT["date"].search(_RELATIVE_TIME.sub(" ", sentence)))
     if kind == "number" and not counts_what_is_asked(question, sentence):
         return False
@@ -205,28 +217,41 @@ def has_type(kind: str, sentence: str, question: str = "") -> bool:
     return True if rule is None else bool(rule.search(sentence))
 
 
-_ON_WHAT_DATE = re.compile(r"\b(?:what|which) (?:date|day)\b", re.I)
-_RELATIVE_TIME = re.compile(r"\b(?:today|yesterday|tomorrow|(?:last|next|this) (?:week|month|year))\b", re.I)
-_HOW_MANY = re.compile(r"^\s*how many\s+(?:[a-z-]+\s+)??([a-z-]+)", re.I)
+_ASKS_A_DAY = re.compile(r"\b(?:what|which) (?:date|day)\b", re.I)  # "On what date ...", "Which day ..."
+_RELATIVE_TIME = re.compile(r"\b(?:last|next) (?:week|month|year)\b", re.I)
+# the counted things: the last word of the words after "how many" ("of the" skipped), up to a stop word
+_STOP = "|".join(sorted(w for w in STOPWORDS if w.isalpha()))
+_HOW_MANY = re.compile(rf"^\s*how many\s+(?:of (?:the |their |its )?)?(?!(?:{_STOP})\b)((?:[\w-]+\s+)*?[\w-]+)"
+                       rf"(?=\s+(?:{_STOP})\b|\s*[?,]|$)", re.I)
+_WORD = re.compile(r"[\w'’-]+")
 _COUNT = re.compile(rf"\d[\d.,]*|\b(?:{_NUM_WORDS})\b", re.I)
 
 
 def counts_what_is_asked(question: str, sentence: str) -> bool:
-    """For "How many <things>": when the sentence names those things, a number stands just before the
-    word (within three words). A sentence without the word may count them under another name.
+    """For "How many <things>": when the sentence names those things, a number stands beside the word
+    (within three words either side). A sentence without the word may count them under another name.
+    Missed: a number further away ("more than 100,000 Russian and Belarusian combat troops").
 
     >>> counts_what_is_asked("How many devices were infected?", "Android devices face threats: Agent Smith infected 25 million handsets.")
     False
-    >>> counts_what_is_asked("How many troops are there?", "About 100,000 Russian troops are there.")
+    >>> counts_what_is_asked("How many Russian troops are there?", "About 100,000 Russian troops are there.")
+    True
+    >>> counts_what_is_asked("How many of the hostages were freed?", "Hamas freed 24 hostages on Friday.")
+    True
+    >>> counts_what_is_asked("How many votes did she get?", "She got 52% of the votes.")
     True
     >>> counts_what_is_asked("How many devices were infected?", "It infected 25 million handsets.")   # another name
     True
     """
     asked = _HOW_MANY.match(question)
-    focus = set(tokens(asked.group(1))) if asked else set()
+    focus = set(tokens(asked.group(1).split()[-1])) if asked else set()
     if not focus or not focus & set(tokens(sentence)):
         return True
-    return any(focus & set(tokens(" ".join(sentence[n.end():].split()[:3]))) for n in _COUNT.finditer(sentence))
+    for number in _COUNT.finditer(sentence):
+        beside = _WORD.findall(sentence[:number.start()])[-3:] + _WORD.findall(sentence[number.end():])[:3]
+        if focus & set(tokens(" ".join(beside))):
+            return True
+    return False
 
 
 # --- the question's focus -------------------------------------------------------------------------
