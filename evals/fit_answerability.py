@@ -18,8 +18,9 @@ level AUC on QA+HTML questions among 1, 2, 3, 5 without losing RGB).
 Threshold: from out-of-fold probabilities (5-fold cross-validation grouped by question, so a question
 is never scored by a model that saw it), at the question level (does the best candidate reach the
 threshold?), on the QA and HTML questions (RGB has no unanswerable questions, and its short keyword
-queries would make the answerable side look easier than a user's questions): the threshold with the
-fewest errors, missed refusals plus false refusals counted alike. The curve is printed and stored, and
+queries would make the answerable side look easier than a user's questions): the lowest threshold within
+one question of the fewest errors, missed refusals plus false refusals counted alike (`pick_threshold`:
+the curve is flat). The curve is printed and stored, and
 `confident`: the least probability that at most 5 % of the unanswerable train questions reach.
 """
 

@@ -4,9 +4,9 @@
 
 For every train question of the QA set (seeds) and the HTML set, the local answerer's selector
 (rag.extractive with the model as judge, rag.judged) scores the question: its confidence is the model's
-best P(yes) on a candidate (the best `JUDGED` by answerability). The threshold is the one with the fewest
-errors on those questions, missed refusals plus false refusals counted alike (as for the extractive
-threshold, evals/fit_answerability.py); the curve is stored beside it.
+best P(yes) on a candidate (the best `JUDGED` by answerability). The threshold is picked as the
+extractive one is (evals/fit_answerability.pick_threshold: the lowest within one question of the fewest
+errors, missed refusals plus false refusals counted alike); the curve is stored beside it.
 
 The answerability model (fitted on these same train questions) only picks which candidates are
 judged and rules some out; the threshold is on the model's verdicts. The score used to be the product of
