@@ -50,7 +50,9 @@ MODEL_FILE = Path(__file__).with_name("answerability.json")
 
 # --- answer types ---------------------------------------------------------------------------------
 
-_NUM_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|several|a few"
+_NUM_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen"
+              r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?"
+              r"|several|a few")
 _UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|nights?"
 # Nouns whose value is a quantity: "what is the *population* of", "the air quality *index*".
 _MEASURES = (r"number|percentage|percent|share|amount|figure|size|price|cost|budget|population|rate|total|death toll"
@@ -90,7 +92,8 @@ _DETECT: dict[str, re.Pattern[str]] = {
         r"\b(?:1[89]|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|\b\d{1,2}\s+"
         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
         r"|\b(?:today|yesterday|tomorrow|last (?:week|month|year)|next (?:week|month|year))\b"
-        r"|\b(?:january|february|march|april|june|july|august|september|october|november|december)\b", re.I),
+        r"|\b(?:january|february|march|april|june|july|august|september|october|november|december)\b"
+        r"|\b(?:in|since|until|by|early|late|mid-?)\s+May\b|\bthe\s+\d{1,2}(?:st|nd|rd|th)\b", re.I),
     "number": re.compile(rf"\d|\b(?:{_NUM_WORDS})\b", re.I),
     "money": re.compile(r"[$€£¥]|\b(?:US\$|dollars?|euros?|pounds?|yuan|rubles?|roubles?|yen|francs?|cents?|USD|EUR|GBP)\b", re.I),
 }

@@ -81,6 +81,14 @@ def test_a_person_is_not_an_acronym_a_body_a_direction_or_an_opener():
     assert has_type("person", "Lavrov represented Russia.", question)  # a name may open the sentence
 
 
+def test_dates_and_counts_written_in_words():
+    assert has_type("date", "The talks began in May.", "When did the talks begin?")
+    assert has_type("date", "The talks began on the 21st.", "When did the talks begin?")
+    assert not has_type("date", "The talks may begin soon.", "When did the talks begin?")  # "may", the verb
+    assert has_type("number", "Fifteen people were hurt.", "How many people were hurt?")
+    assert has_type("number", "Some sixty people were hurt.", "How many people were hurt?")
+
+
 def test_on_what_date_wants_a_date_not_last_week():
     assert not has_type("date", "Last week, the council met in Brussels.", "On what date did the council meet?")
     assert has_type("date", "The council met in Brussels on January 12.", "On what date did the council meet?")
