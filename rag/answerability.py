@@ -208,9 +208,9 @@ def has_type(kind: str, sentence: str, question: str = "") -> bool:
         return bool(target) and identifies(target, sentence, question)
     if kind == "date" and _ASKS_A_DAY.search(question):  # "last week" is no date
         return bool(_DETECT["date"].search(_RELATIVE_TIME.sub(" ", sentence)))
-    if kind == "number" and not counts_what_is_asked(question, sentence):
-        return False
     if kind == "number":  # a number the question does not already give; a year is a date, not a count
+        if not counts_what_is_asked(question, sentence):
+            return False
         asked = set(re.findall(r"\d[\d.,]*", question))
         return any(n not in asked and not _YEAR_ONLY.fullmatch(n.rstrip(".,")) for n in re.findall(r"\d[\d.,]*", sentence)) \
             or bool(re.search(rf"\b(?:{_NUM_WORDS})\b", sentence, re.I))
