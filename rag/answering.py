@@ -42,7 +42,6 @@ class Reply:
     notice: str = ""
     unsupported: list[str] = field(default_factory=list)
     confidence: float | None = None  # see Answer.confidence
-    passages: list[Passage] | None = None  # when the answer was chosen from reordered passages (rag.rerank)
 
 
 Event = str | Reply

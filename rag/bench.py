@@ -3,8 +3,7 @@
 - ingest: chunks/s of a full in-process ingest into a fresh index, next to the bare embedder's
   chunks/s on the very same chunks (the embedder is the floor: MiniLM on 2 cores is compute-bound),
   with the time split into embedding and everything else; one-time imports are reported apart.
-- ask: warm extractive latency percentiles over different questions (built in, or `--questions`), the
-  first stage (`Engine.retrieve`) and the second (rag.rerank) timed apart, and cold `rag ask` (a new process).
+- ask: warm extractive latency percentiles over different questions (built in, or `--questions`), and cold `rag ask` (a new process).
 - `--mode local`: the local models' speed instead (rag.bench_local).
 
 The index is a fresh temporary one and the user's embedding cache is not read (embed_cache="off"):
@@ -26,7 +25,6 @@ from rag.chunking import chunk_article
 from rag.config import Settings
 from rag.documents import discover, load_file
 from rag.embeddings import make_embedder
-from rag.rerank import DEPTH
 from rag.schema import Chunk
 from rag.stats import percentile
 
@@ -139,10 +137,6 @@ def run(args: argparse.Namespace) -> int:
             latencies.append((time.perf_counter() - t) * 1000)
         print(f"ask (warm)        p50 {percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} ms "
               f"over {len(latencies)} different extractive questions")
-        first, second = _stages(engine, questions)
-        print(f"  retrieve        p50 {percentile(first, 50):.1f} ms (first stage: vector + BM25 + RRF, k={engine.settings.top_k})")
-        print(f"  second stage    p50 {percentile(second, 50):.1f} ms (rag.rerank: {DEPTH} passages searched and "
-              f"reordered; answers only, refusals skip it)")
         engine.close()
 
         cold = []
@@ -156,20 +150,6 @@ def run(args: argparse.Namespace) -> int:
             cold.append(time.perf_counter() - t)
         print(f"rag ask (cold)    median {statistics.median(cold):.2f} s over 3 new processes")
     return 0
-
-
-def _stages(engine, questions: list[str]) -> tuple[list[float], list[float]]:
-    """Milliseconds of the first stage and of the second (rag.rerank) for each question, timed apart."""
-    answerer = engine._extractive()
-    first, second = [], []
-    for question in questions:
-        t = time.perf_counter()
-        engine.retrieve(question)
-        first.append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
-        answerer.reranked(question, engine.retrieve(question, DEPTH), engine.settings.top_k)
-        second.append((time.perf_counter() - t) * 1000)
-    return first, second
 
 
 def _safe_load(path, root):

@@ -200,7 +200,7 @@ class Engine:
         try:
             condensed = self._standalone(question, history or [], client)
             passages = self.retrieve(condensed.question, k, filters)
-            answerer: Answerer = self._extractive(filters)
+            answerer: Answerer = self._extractive()
             if condensed.error:  # the endpoint just failed: do not wait for it a second time
                 notice = fallback_notice(condensed.error)
             elif client is not None:
@@ -213,7 +213,7 @@ class Engine:
             for event in answerer.stream(question, passages, condensed.question):
                 if isinstance(event, Reply):
                     yield Answer(
-                        question, event.text, event.citations, event.refused, event.mode, event.passages or passages,
+                        question, event.text, event.citations, event.refused, event.mode, passages,
                         notice=event.notice or notice, unsupported=event.unsupported,
                         standalone_question=condensed.question, confidence=event.confidence,
                     )
@@ -263,12 +263,10 @@ class Engine:
             self._weights = (generation, TermWeights(df, n))
         return self._weights[1]
 
-    def _extractive(self, filters: Filters | None = None) -> ExtractiveAnswerer:
-        """The extractive answerer, with the deeper first-stage search of its second stage (rag.rerank)."""
+    def _extractive(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(
             self._term_weights(), self._query_embedder.embed, self.settings.max_answer_sentences,
             threshold=self.settings.answer_threshold,
-            deeper=lambda question, n: self.retrieve(question, n, filters),
         )
 
     def close(self) -> None:

@@ -12,9 +12,7 @@ How a sentence earns its place:
    naming someone the articles never mention (rag.strangers) has no candidates.
 3. Refusal: when no candidate reaches the model's threshold (picked on the train split's
    precision/recall curve of refusal), the answer says the articles do not answer.
-4. Second stage: given `deeper` (a deeper first-stage search), an answer is chosen from the passages
-   holding the likeliest answer sentences (rag.rerank); the refusal was decided in step 3.
-5. Selection: up to `max_answer_sentences` candidates within `NEAR_BEST` of the best probability
+4. Selection: up to `max_answer_sentences` candidates within `NEAR_BEST` of the best probability
    and at least at the threshold, plus the best sentence of each other article from `OTHER_ARTICLE`
    of the threshold on; the best sentence of each article before second sentences of one article
    (multi-article questions cite several articles). NEAR_BEST and OTHER_ARTICLE were chosen on the
@@ -36,14 +34,12 @@ from rag.answerability import (AnswerabilityModel, Question, Signals, markup_sha
                                signals, sub_questions)
 from rag.answering import Event, Reply
 from rag.prompts import REFUSAL_TEXT
-from rag.rerank import DEPTH, rerank
 from rag.schema import Citation, Passage, Span
 from rag.spans import passage_sentences
 from rag.strangers import strangers
 from rag.terms import TermWeights, content_terms, tokens
 
 Embed = Callable[[Sequence[str]], np.ndarray]
-Search = Callable[[str, int], list[Passage]]  # (question, n) -> the first n of the first stage (Engine.retrieve)
 Judge = Callable[[str, str], float]  # (question, sentence) -> probability that the sentence answers it
 
 PASSAGE_CREDIT = 0.25  # weight of question terms found in the passage but not in the sentence
@@ -123,9 +119,8 @@ class ExtractiveAnswerer:
 
     def __init__(self, weights: TermWeights, embed: Embed, max_sentences: int = 3,
                  model: AnswerabilityModel | None = None, threshold: float | None = None,
-                 judge: Judge | None = None, deeper: Search | None = None):
+                 judge: Judge | None = None):
         self.weights = weights
-        self.deeper = deeper
         self.embed = embed
         self.max_sentences = max_sentences
         self.model = model or shipped_model()
@@ -217,22 +212,11 @@ class ExtractiveAnswerer:
         return chosen
 
     def reply(self, question: str, passages: Sequence[Passage]) -> Reply:
-        """Refuse or answer, decided on `passages`; with `deeper`, an answer is chosen from the
-        second stage's passages (rag.rerank), which the Reply carries, or from `passages` when those
-        give none."""
         chosen, confidence = self.decide(question, passages)
         if not chosen:
             return Reply(REFUSAL_TEXT, [], True, self.mode, confidence=confidence)
-        reranked = None
-        if self.deeper is not None:
-            reranked = self.reranked(question, self.deeper(question, max(DEPTH, len(passages))), len(passages))
-            chosen = self.decide(question, reranked)[0] or chosen
         text, citations = cited_text(chosen)
-        return Reply(text, citations, False, self.mode, confidence=confidence, passages=reranked)
-
-    def reranked(self, question: str, pool: Sequence[Passage], k: int) -> list[Passage]:
-        """The best `k` of `pool` by rag.rerank: first-stage order fused with the best candidate's."""
-        return rerank(pool, [(s, s.score) for s in self.candidates(question, pool)], k)
+        return Reply(text, citations, False, self.mode, confidence=confidence)
 
     def stream(self, question: str, passages: Sequence[Passage], standalone: str | None = None) -> Iterator[Event]:
         """The answer to `standalone` (the condensed question) when given, else to `question`,

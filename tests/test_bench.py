@@ -1,6 +1,5 @@
 """rag.bench: which questions `rag bench` times (`read_questions`: built in, a text file, or JSON Lines
-with follow-ups skipped), the embedding time it adds up (`_TimedEmbedder`) and the two retrieval
-stages it times apart (`_stages`)."""
+with follow-ups skipped) and the embedding time it adds up (`_TimedEmbedder`)."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from rag.bench import QUESTIONS, _stages, _TimedEmbedder, read_questions
+from rag.bench import QUESTIONS, _TimedEmbedder, read_questions
 
 
 def test_the_built_in_questions_are_a_non_empty_list_of_distinct_questions():
@@ -18,12 +17,6 @@ def test_the_built_in_questions_are_a_non_empty_list_of_distinct_questions():
     assert len(questions) >= 10
     assert len(set(questions)) == len(questions)
     assert all(q.strip() == q and q.endswith("?") for q in questions)
-
-
-def test_both_retrieval_stages_are_timed_for_every_question(seeds_engine):
-    first, second = _stages(seeds_engine, QUESTIONS[:3])
-    assert len(first) == len(second) == 3
-    assert all(ms > 0 for ms in first + second)
 
 
 def test_the_built_in_list_is_a_copy():
