@@ -71,9 +71,8 @@ def question_scores(path: Path, corpus: Path, index: Path, judge: CachedJudge) -
     engine, _ = open_engine(corpus, index, quiet=True)
     try:
         base = engine._extractive()
-        # threshold 1: no verdict reaches it, so only the `JUDGED` verdicts that decide are asked for
-        # (not the later ones an answer adds, rag.extractive._judged) and the confidence is their best
-        selector = ExtractiveAnswerer(base.weights, base.embed, base.max_sentences, threshold=1.0, judge=judge)
+        # threshold 0: every one of the best candidates is judged, whatever the threshold picked below
+        selector = ExtractiveAnswerer(base.weights, base.embed, base.max_sentences, threshold=0.0, judge=judge)
         scores = []
         for item in tqdm(items, desc=path.name, unit="q", file=sys.stderr):
             passages = engine.retrieve(item.question, k=K)

@@ -47,8 +47,7 @@ MAX_MARKUP = 0.5  # a sentence that is mostly link or image syntax is never an a
 CANDIDATES = 12  # sentences (best lexical first) that get embedded and scored by the model
 NEAR_BEST = 0.8  # also keep sentences scoring at least this share of the best one
 OTHER_ARTICLE = 0.7  # ... and each other article's best sentence from this share of the threshold on
-JUDGED = 3  # with a judge: the candidates whose verdicts decide whether to answer (each costs a model call)
-JUDGED_MORE = 2  # ... and, once it answers, the next ones it is also asked about (they may join the answer)
+JUDGED = 3  # with a judge: the candidates it is asked about (each costs a model call); the rest drop out
 
 
 @dataclass(frozen=True)
@@ -149,21 +148,12 @@ class ExtractiveAnswerer:
         return self._judged(question, scored) if self.judge else scored
 
     def _judged(self, question: str, scored: list[ScoredSentence]) -> list[ScoredSentence]:
-        """The best `JUDGED` candidates, each scored by the judge's probability that it answers; when
-        one reaches the threshold, the next `JUDGED_MORE` too. The answerability model picks which
-        candidates are judged; a candidate its rules rule out (score 0: no thing of the asked type...)
-        is not asked about. The judge's verdict alone, not its product with the answerability, is the
-        score: on the train questions it tells answerable from unanswerable ones better (question-level
-        AUC 0.91 against 0.87, evals/fit_judged.py).
-
-        Only the first `JUDGED` verdicts decide whether to answer (what the threshold was fitted on);
-        the later ones add evidence the answerability model ranked lower. On the answered train
-        questions they raised citation recall 0.686 -> 0.725 and gold precision 0.659 -> 0.672, for
-        about two more verdicts per answer."""
-        allowed = [s for s in scored if s.score > 0]
-        judged = [replace(s, score=self.judge(question, s.quote)) for s in allowed[:JUDGED]]
-        if judged and max(s.score for s in judged) >= self.threshold:
-            judged += [replace(s, score=self.judge(question, s.quote)) for s in allowed[JUDGED:JUDGED + JUDGED_MORE]]
+        """The best `JUDGED` candidates, each scored by the judge's probability that it answers. The
+        answerability model picks which candidates are judged; a candidate its rules rule out (score
+        0: no thing of the asked type...) is not asked about. The judge's verdict alone, not its
+        product with the answerability, is the score: on the train questions it tells answerable from
+        unanswerable ones better (question-level AUC 0.91 against 0.87, evals/fit_judged.py)."""
+        judged = [replace(s, score=self.judge(question, s.quote)) for s in scored[:JUDGED] if s.score > 0]
         judged.sort(key=lambda s: (-s.score, s.source, s.start))
         return judged
 

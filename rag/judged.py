@@ -8,8 +8,7 @@ A small model writing a whole answer from five passages refuses too much and too
 1. Judge: the extractive answerer's best candidates (rag.extractive, `JUDGED` of them) each go to the
    model as a yes/no question (rag.prompts.judge_messages); the model's P(yes) decides the refusal
    and the sentences, against a threshold picked on the train split (evals/fit_judged.py,
-   rag/judged.json). Once it answers, the next `JUDGED_MORE` candidates are judged too, for more of
-   the evidence. The answerability model chose which candidates are judged, and its rules
+   rag/judged.json). The answerability model chose which candidates are judged, and its rules
    (no thing of the asked type, someone the articles never mention) still rule candidates out.
 2. Write: the model writes the answer from the chosen sentences alone (rag.generative: numbered,
    streamed, every citation verified), so every citation is (a byte-exact part of) a judged sentence.
