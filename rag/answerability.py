@@ -53,6 +53,8 @@ MODEL_FILE = Path(__file__).with_name("answerability.json")
 _NUM_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen"
               r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?"
               r"|several|a few")
+_NUMBER_WORD = re.compile(rf"\b(?:{_NUM_WORDS})\b", re.I)
+_DIGITS = re.compile(r"\d[\d.,]*")  # "100,000", "2.5", "1900."
 _UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|nights?"
 # Nouns whose value is a quantity: "what is the *population* of", "the air quality *index*".
 _MEASURES = (r"number|percentage|percent|share|amount|figure|size|price|cost|budget|population|rate|total|death toll"
@@ -211,9 +213,9 @@ def has_type(kind: str, sentence: str, question: str = "") -> bool:
     if kind == "number":  # a number the question does not already give; a year is a date, not a count
         if not counts_what_is_asked(question, sentence):
             return False
-        asked = set(re.findall(r"\d[\d.,]*", question))
-        return any(n not in asked and not _YEAR_ONLY.fullmatch(n.rstrip(".,")) for n in re.findall(r"\d[\d.,]*", sentence)) \
-            or bool(re.search(rf"\b(?:{_NUM_WORDS})\b", sentence, re.I))
+        asked = set(_DIGITS.findall(question))
+        return any(n not in asked and not _YEAR_ONLY.fullmatch(n.rstrip(".,")) for n in _DIGITS.findall(sentence)) \
+            or bool(_NUMBER_WORD.search(sentence))
     if kind == "money":
         return has_type("number", sentence, question) and bool(_DETECT["money"].search(sentence))
     rule = _DETECT.get(kind)
@@ -227,7 +229,7 @@ _STOP = "|".join(sorted(w for w in STOPWORDS if w.isalpha()))
 _HOW_MANY = re.compile(rf"^\s*how many\s+(?:of (?:the |their |its )?)?(?!(?:{_STOP})\b)((?:[\w-]+\s+)*?[\w-]+)"
                        rf"(?=\s+(?:{_STOP})\b|\s*[?,]|$)", re.I)
 _WORD = re.compile(r"[\w'’-]+")
-_COUNT = re.compile(rf"\d[\d.,]*|\b(?:{_NUM_WORDS})\b", re.I)
+_COUNT = re.compile(rf"{_DIGITS.pattern}|{_NUMBER_WORD.pattern}", re.I)
 
 
 def counts_what_is_asked(question: str, sentence: str) -> bool:
