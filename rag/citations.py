@@ -227,6 +227,9 @@ class CitationStream:
         self._held: str | None = None  # a possible marker being received
         self._ws_before_held = ""
         self._gap = ""  # white space that preceded the sentence's markers (a separator of last resort)
+        # "," or ";" right after a marker: between two markers ("[1], [2]") it belongs to them; before
+        # text it is text. Held (with the white space after it) until the next character says which.
+        self._between: str | None = None
         self._finished = False
 
     @property
@@ -252,6 +255,7 @@ class CitationStream:
         if self._held is not None and parse_marker(self._held + "]") is not None:
             self._char("]", out)  # a marker cut off by the end of the reply (e.g. max_tokens): "[1"
         self._release_held(out)
+        self._between = None  # a separator after the last marker ("[1],") says nothing
         if self._sentence or self._markers:
             out.append(self._close())
         self._streaming = False
@@ -268,6 +272,16 @@ class CitationStream:
         return piece
 
     def _char(self, ch: str, out: list[str]) -> None:
+        if self._between is not None:
+            if ch.isspace():
+                self._between += ch
+                return
+            between, self._between = self._between, None
+            if ch != "[":  # text after all: "[1], and then ..."
+                before, sep, after = between.partition(between.strip())
+                self._ws += before
+                self._text(sep, out)
+                self._ws += after
         if self._held is not None:
             candidate = self._held + ch
             numbers = parse_marker(candidate)
@@ -285,6 +299,8 @@ class CitationStream:
             return
         if ch.isspace():
             self._ws += ch
+        elif ch in ",;" and self._after_marker:
+            self._between, self._ws = self._ws + ch, ""
         elif ch == "[":
             self._held, self._ws_before_held, self._ws = "[", self._ws, ""
         else:

@@ -792,3 +792,23 @@ def test_a_waiting_sentence_the_model_doubts_goes_out_as_nothing_and_the_rest_ke
     assert shown == ""
     assert stream.finish() == "The talks are expected to last two hours. [1]"
     assert stream.unsupported == [REWORDED + "."]
+
+
+@pytest.mark.parametrize("markers", ["[1], [2]", "[1],[2]", "[1]; [2]", "[1] , [2]"])
+def test_markers_separated_by_commas_after_the_sentence_stay_markers(markers):
+    """'... Friday. [1], [2]' (as the 1.5B writes them): the comma between is no sentence of its own."""
+    cs, _ = run(by_char(f"Blinken meets Lavrov on Friday and 100,000 troops are massed. {markers}"))
+    assert cs.text == "Blinken meets Lavrov on Friday and 100,000 troops are massed. [1][2]"
+    assert cs.unsupported == []
+    assert_exact(cs)
+
+
+def test_a_comma_after_a_marker_before_text_is_kept_as_text():
+    cs, _ = run(by_char("Blinken meets Lavrov in Geneva on Friday [1], and the talks last two hours [1]."))
+    assert cs.text == "Blinken meets Lavrov in Geneva on Friday, and the talks last two hours. [1]"
+    assert_exact(cs)
+
+
+def test_a_separator_after_the_last_marker_is_dropped():
+    cs, _ = run(by_char("Blinken meets Lavrov in Geneva on Friday. [1],"))
+    assert cs.text == "Blinken meets Lavrov in Geneva on Friday. [1]" and cs.unsupported == []
