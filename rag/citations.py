@@ -31,7 +31,9 @@ Verification of a sentence citing passage n (numbered 1..k as in the prompt):
   supports it, the citation is *repaired*: the marker points to that passage's span instead;
 - otherwise the marker is *dropped* and the sentence is listed in `unsupported`.
 A sentence without any marker is checked against every passage (a citation found that way is counted
-as *added*); a sentence saying the articles do not answer is neither cited nor flagged.
+as *added*); a sentence saying the articles do not answer is neither cited nor flagged. With
+`allow_names_only=False` (local mode: rag.engine) a sentence of names alone ("Friday.",
+`rag.support.names_only`) is dropped too: only the question says what it claims.
 
 What "supports" means (names and numbers present as values; no contradiction by negation, dates,
 swapped roles, lent names or moved places) is rag.support's: `Claim.of(sentence)` against the
@@ -79,7 +81,7 @@ from rag.prompts import is_refusal
 from rag.schema import Citation, Passage, Span
 from rag.spans import passage_sentences, sentence_spans
 from rag.reading import Reading, proper_names, titles
-from rag.support import Claim
+from rag.support import Claim, names_only
 from rag.terms import TermWeights, fold_demonyms, tokens
 
 SUPPORT_THRESHOLD = 0.5  # least share of a sentence's content-term weight its cited span must cover
@@ -197,8 +199,11 @@ class CitationStream:
         weights: TermWeights,
         threshold: float = SUPPORT_THRESHOLD,
         rescue: Callable[[str, str], float] | None = None,
+        allow_names_only: bool = True,
     ) -> None:
         self.passages = list(passages)
+        # False: a sentence of names alone ("Friday.", `rag.support.names_only`) is never supported
+        self.allow_names_only = allow_names_only
         self.weights = weights
         self.threshold = threshold
         self.rescue = rescue
@@ -374,6 +379,11 @@ class CitationStream:
                 self.refusals += 1
             for m in markers:
                 self._decide(sentence, m, "dropped", "no sentence to support" if not sentence else "refusal sentence")
+            return []
+        if not self.allow_names_only and names_only(sentence):
+            for m in markers:
+                self._decide(sentence, m, "dropped", "names only: what it says is the question's")
+            self.unsupported.append(sentence)
             return []
         claim = Claim.of(sentence, self._proper())
         if not markers:

@@ -205,7 +205,10 @@ class Engine:
                 notice = fallback_notice(condensed.error)
             elif client is not None:
                 extractive = answerer
-                model = GenerativeAnswerer(client, self._term_weights(), mode=wanted)
+                # The local 1.5B answers "The US Secretary of State. [1]" for Zelensky's office: a
+                # sentence of names alone cannot be checked against its span, so local mode drops it
+                # (its judged sentences are then quoted, rag.judged); a strong llm's "Geneva. [1]" stands
+                model = GenerativeAnswerer(client, self._term_weights(), mode=wanted, allow_names_only=wanted != "local")
                 if wanted == "local":  # the model judges the candidate sentences, then writes (rag.judged)
                     answerer = WithFallback(JudgedAnswerer.for_client(client, extractive, model), extractive)
                 else:

@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 class GenerativeAnswerer:
     def __init__(self, client: LLMClient, weights: TermWeights, threshold: float = SUPPORT_THRESHOLD,
-                 mode: str = "llm", rescue: bool = True) -> None:
+                 mode: str = "llm", rescue: bool = True, allow_names_only: bool = True) -> None:
         self.client = client
+        self.allow_names_only = allow_names_only  # rag.citations.CitationStream
         self.weights = weights
         self.threshold = threshold
         self.mode = mode
@@ -66,7 +67,8 @@ class GenerativeAnswerer:
         passages = list(passages)
         self._checks_off = False
         verifier = self.last = CitationStream(passages, self.weights, self.threshold,
-                                              rescue=self._says_the_same if self.rescue else None)
+                                              rescue=self._says_the_same if self.rescue else None,
+                                              allow_names_only=self.allow_names_only)
         if not passages:  # nothing retrieved (e.g. filters): nothing to answer from, no call needed
             yield REFUSAL_TEXT
             yield Reply(REFUSAL_TEXT, [], True, self.mode)

@@ -39,6 +39,7 @@ _NOT_NAMES = (STOPWORDS | _CLAUSE_WORDS | _CONJUNCTIONS | _ADVERBS | _NEGATIONS
               | frozenset("today yesterday tomorrow".split()))
 _BE = frozenset("is are was were be been being".split())
 _AUXILIARIES = _BE | frozenset("has have had will would can could may might must shall should did does do".split())
+VERB_STOPWORDS = _AUXILIARIES | _REPORTING  # verbs the stop words hold: "Blinken will be in Ukraine" says something
 _DETERMINERS = frozenset("the a an its his her their our my your this that these those of".split())
 _DIRECTIONS = frozenset("western eastern northern southern".split())
 _FRAMES = frozenset("at in on during amid following after before since despite".split())  # open a scene

@@ -165,8 +165,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.names import ALIASES, CAPITALS, TITLES, adjective, canonical, equivalents, overlaps, place_name, spelled_alike
-from rag.reading import DATES, PLACE_PREPOSITIONS, Reading, Word, number_value, read_stem, spelled
-from rag.terms import WORD, content_terms, fold_demonyms, is_nationality, word_stem
+from rag.reading import DATES, PLACE_PREPOSITIONS, VERB_STOPWORDS, Reading, Word, number_value, read_stem, spelled
+from rag.terms import STOPWORDS, WORD, content_terms, fold_demonyms, is_nationality, word_stem
 
 
 _NUMERAL = re.compile(r"\d+(?:st|nd|rd|th)?")  # a term written in digits, ordinals too: "21st", "2022"
@@ -200,6 +200,22 @@ _NEGATING_PREFIXES = ("un", "non", "dis", "in", "im", "il", "ir")
 # Inside or outside the bounds of a measure: "within normal bounds" / "far beyond normal". Opposed only over
 # the same next word, as "beyond" also means "besides" ("Beyond the talks, ..."). Stem: side.
 _BOUNDS = {"within": "in", "insid": "in", "beyond": "out", "outsid": "out"}
+
+
+def names_only(sentence: str) -> bool:
+    """Is the sentence nothing but names, numbers and stop words other than verbs ("Friday.", "The US
+    Secretary of State.", "2014", "Yes.")? It says nothing a span can be checked against: what it claims
+    is the question's, "Friday" answering "On which weekday had they spoken?" is supported by any span
+    that holds a Friday.
+
+    >>> names_only("The US Secretary of State."), names_only("On Tuesday."), names_only("Blinken met Lavrov.")
+    (True, True, False)
+    >>> names_only("Blinken will be in Ukraine on Wednesday."), names_only("Sergei Ryabkov is Russia's Deputy Foreign Minister.")
+    (False, False)
+    """
+    words = WORD.findall(_SOURCE_MENTION.sub(" ", sentence))
+    return bool(words) and not any((w[:1].islower() and w.lower() not in STOPWORDS) or w.lower() in VERB_STOPWORDS
+                                   for w in words)
 
 
 @dataclass(frozen=True)

@@ -812,3 +812,23 @@ def test_a_comma_after_a_marker_before_text_is_kept_as_text():
 def test_a_separator_after_the_last_marker_is_dropped():
     cs, _ = run(by_char("Blinken meets Lavrov in Geneva on Friday. [1],"))
     assert cs.text == "Blinken meets Lavrov in Geneva on Friday. [1]" and cs.unsupported == []
+
+
+@pytest.mark.parametrize("answer, sentence", [("Friday [1].", "Friday."), ("On Friday. [1]", "On Friday."),
+                                              ("Jen Psaki [1].", "Jen Psaki."), ("Yes [1].", "Yes."), ("Friday.", "Friday.")])
+def test_names_alone_are_dropped_when_they_are_not_allowed(answer, sentence):
+    """Local mode: "Friday [1]" to "On which weekday had they spoken?" is supported by any span with a
+    Friday in it, right or wrong; only the question says what it claims."""
+    strict = CitationStream(PASSAGES, WEIGHTS, allow_names_only=False)
+    strict.feed(answer)
+    strict.finish()
+    assert strict.text == "" and strict.citations == [] and strict.unsupported == [sentence]
+
+
+def test_names_alone_stand_by_default_and_full_sentences_stand_either_way():
+    cs, _ = run(by_char("Friday [1]."))
+    assert cs.text == "Friday. [1]"
+    strict = CitationStream(PASSAGES, WEIGHTS, allow_names_only=False)
+    strict.feed("Psaki warned of an imminent attack [1].")
+    strict.finish()
+    assert strict.text == "Psaki warned of an imminent attack. [1]"

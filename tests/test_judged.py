@@ -164,3 +164,16 @@ def test_engine_local_mode_judges_then_writes(seeds_engine, embedder, judge_serv
     verdicts = [r for r in requests if r.get("logprobs")]
     assert 1 <= len(verdicts) <= JUDGED and requests[-1].get("stream") and not requests[-1].get("logprobs")
     assert all(c.quote == engine.article(c.source)[c.start:c.end] for c in answer.citations)
+
+
+def test_engine_local_mode_quotes_the_judged_sentences_for_a_bare_name(seeds_engine, embedder, judge_server, monkeypatch):
+    """The 1.5B wrote "The US Secretary of State. [1]" for Zelensky's office: names alone cannot be
+    checked against a span, so in local mode they are dropped and the judged sentences quoted."""
+    judge_server.add(reply.verdict(0.95, content="Friday [1].").forever())
+    engine = Engine(Settings(corpus=seeds_engine.settings.corpus, index=seeds_engine.settings.index), embedder)
+    monkeypatch.setattr(engine, "_model_client", lambda mode: client(judge_server))
+    *deltas, answer = list(engine.stream("On which day will Blinken meet Lavrov?", mode="local"))
+    assert answer.mode == "local" and not answer.refused and answer.notice == JUDGED_NOTICE
+    assert answer.unsupported == ["Friday."] and "".join(deltas) == answer.text
+    assert answer.text != "Friday. [1]" and "Lavrov" in answer.citations[0].quote
+    assert all(c.quote == engine.article(c.source)[c.start:c.end] for c in answer.citations)
