@@ -33,7 +33,7 @@ Verification of a sentence citing passage n (numbered 1..k as in the prompt):
 A sentence without any marker is checked against every passage (a citation found that way is counted
 as *added*); a sentence saying the articles do not answer is neither cited nor flagged. With
 `allow_names_only=False` (local mode: rag.engine) a sentence of names alone ("Friday.",
-`rag.support.names_only`) is dropped too: only the question says what it claims.
+`rag.support.Claim.names_only`) is dropped too: only the question says what it claims.
 
 What "supports" means (names and numbers present as values; no contradiction by negation, dates,
 swapped roles, lent names or moved places) is rag.support's: `Claim.of(sentence)` against the
@@ -81,7 +81,7 @@ from rag.prompts import is_refusal
 from rag.schema import Citation, Passage, Span
 from rag.spans import passage_sentences, sentence_spans
 from rag.reading import Reading, proper_names, titles
-from rag.support import Claim, names_only
+from rag.support import Claim
 from rag.terms import TermWeights, fold_demonyms, tokens
 
 SUPPORT_THRESHOLD = 0.5  # least share of a sentence's content-term weight its cited span must cover
@@ -202,7 +202,7 @@ class CitationStream:
         allow_names_only: bool = True,
     ) -> None:
         self.passages = list(passages)
-        # False: a sentence of names alone ("Friday.", `rag.support.names_only`) is never supported
+        # False: a sentence of names alone ("Friday.", `rag.support.Claim.names_only`) is never supported
         self.allow_names_only = allow_names_only
         self.weights = weights
         self.threshold = threshold
@@ -380,12 +380,12 @@ class CitationStream:
             for m in markers:
                 self._decide(sentence, m, "dropped", "no sentence to support" if not sentence else "refusal sentence")
             return []
-        if not self.allow_names_only and names_only(sentence):
+        claim = Claim.of(sentence, self._proper())
+        if not self.allow_names_only and claim.names_only:
             for m in markers:
                 self._decide(sentence, m, "dropped", "names only: what it says is the question's")
             self.unsupported.append(sentence)
             return []
-        claim = Claim.of(sentence, self._proper())
         if not markers:
             if not claim.terms:
                 return []  # e.g. "1." of a numbered list: nothing to support

@@ -166,7 +166,7 @@ from dataclasses import dataclass
 
 from rag.names import ALIASES, CAPITALS, TITLES, adjective, canonical, equivalents, overlaps, place_name, spelled_alike
 from rag.reading import DATES, PLACE_PREPOSITIONS, VERB_STOPWORDS, Reading, Word, number_value, read_stem, spelled
-from rag.terms import STOPWORDS, WORD, content_terms, fold_demonyms, is_nationality, word_stem
+from rag.terms import WORD, content_terms, fold_demonyms, is_nationality, word_stem
 
 
 _NUMERAL = re.compile(r"\d+(?:st|nd|rd|th)?")  # a term written in digits, ordinals too: "21st", "2022"
@@ -202,22 +202,6 @@ _NEGATING_PREFIXES = ("un", "non", "dis", "in", "im", "il", "ir")
 _BOUNDS = {"within": "in", "insid": "in", "beyond": "out", "outsid": "out"}
 
 
-def names_only(sentence: str) -> bool:
-    """Is the sentence nothing but names, numbers and stop words other than verbs ("Friday.", "The US
-    Secretary of State.", "2014", "Yes.")? It says nothing a span can be checked against: what it claims
-    is the question's, "Friday" answering "On which weekday had they spoken?" is supported by any span
-    that holds a Friday.
-
-    >>> names_only("The US Secretary of State."), names_only("On Tuesday."), names_only("Blinken met Lavrov.")
-    (True, True, False)
-    >>> names_only("Blinken will be in Ukraine on Wednesday."), names_only("Sergei Ryabkov is Russia's Deputy Foreign Minister.")
-    (False, False)
-    """
-    words = WORD.findall(_SOURCE_MENTION.sub(" ", sentence))
-    return bool(words) and not any((w[:1].islower() and w.lower() not in STOPWORDS) or w.lower() in VERB_STOPWORDS
-                                   for w in words)
-
-
 @dataclass(frozen=True)
 class Claim:
     """What an answer sentence asserts: its content terms, its names and numbers, which a supporting
@@ -240,6 +224,22 @@ class Claim:
     @property
     def keys(self) -> frozenset[str]:
         return self.names | self.reading.numbers
+
+    @property
+    def names_only(self) -> bool:
+        """Is the sentence nothing but names, numbers and stop words other than verbs ("Friday.", "The US
+        Secretary of State.", "2014", "Yes.")? It says nothing a span can be checked against: what it
+        claims is the question's, "Friday" answering "On which weekday had they spoken?" is supported by
+        any span that holds a Friday.
+
+        >>> [Claim.of(s).names_only for s in ("The US Secretary of State.", "2014", "Blinken met Lavrov.")]
+        [True, True, False]
+        >>> [Claim.of(s).names_only for s in ("Blinken will be in Ukraine on Wednesday.", "Ryabkov is Russia's deputy.")]
+        [False, False]
+        """
+        words = self.reading.words  # numbers are not among them: "2014" is numbers alone
+        return bool(words or self.reading.numbers) and not any(
+            (w.lexical and not w.capital) or w.text.lower() in VERB_STOPWORDS for w in words)
 
     @classmethod
     def of(cls, sentence: str, proper: frozenset[str] = frozenset()) -> Claim:
