@@ -78,8 +78,8 @@ def previous(folder: Path, result: dict[str, Any]) -> dict[str, Any] | None:
             continue
         if old_meta.get("split", "all") != meta.get("split", "all"):
             continue
-        if old_meta.get("started") == meta["started"]:
-            continue
+        if old_meta.get("run_id", old_meta.get("started")) == meta.get("run_id", meta["started"]):
+            continue  # this very run, written before
         if best is None or old_meta.get("finished", "") > best["meta"].get("finished", ""):
             best = old | {"_path": path.name}
     return best

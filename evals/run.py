@@ -186,6 +186,8 @@ def evaluate(opts: argparse.Namespace, corpus: Path, index: Path) -> dict[str, A
     return {
         "meta": {
             "started": started.isoformat(timespec="seconds"),
+            # which run this is (report.previous): two quick runs can start within the same second
+            "run_id": started.isoformat(timespec="microseconds"),
             "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "mode": mode,
             "answer_modes_seen": dict(Counter(r["mode"] for r in rows + html_rows if r.get("mode"))),
