@@ -37,7 +37,7 @@ import numpy as np
 
 from evals import metrics, qaset, rgb
 from evals.common import CACHE_DIR, SEEDS, open_engine, shared_dir
-from rag.answerability import MODEL_FILE, AnswerabilityModel, Signals, allowed, sub_questions
+from rag.answerability import MODEL_FILE, AnswerabilityModel, Signals, allowed, dated_events, sub_questions
 from rag.extractive import ExtractiveAnswerer
 
 K = 5
@@ -54,6 +54,8 @@ class Example:
     label: int
     should_refuse: bool
     scored: bool = True  # False: the question had no candidate (it is refused before any scoring)
+    part: int = 0  # which part of the question the sentence was scored for (sub_questions, dated_events)
+    every_part: bool = False  # the question needs every part answered (dated_events), not any one
 
 
 def _neutral_model() -> AnswerabilityModel:
@@ -74,12 +76,18 @@ def qa_examples(path: Path, corpus: Path, index: Path, tag: str) -> list[Example
     for item in items:
         passages = engine.retrieve(item.question, k=K)
         gold = [ev for group in item.groups for ev in group]
-        # as the answerer scores them: a two-part question part by part (rag.answerability.sub_questions)
-        candidates = [s for part in sub_questions(item.question) for s in answerer.candidates(part, passages)]
-        for s in candidates:
-            positive = any(metrics.overlaps(s, ev) for ev in gold)
-            found.append(Example(f"{tag}:{item.id}", s.signals.vector(), int(positive), not item.answerable))
-        if not candidates:  # e.g. it names someone the articles never mention: refused whatever the model
+        # as the answerer scores them: a question of several parts part by part (rag.answerability)
+        events = dated_events(item.question)
+        parts = [answerer.candidates(part, passages) for part in events or sub_questions(item.question)]
+        for number, candidates in enumerate(parts):
+            for s in candidates:
+                positive = any(metrics.overlaps(s, ev) for ev in gold)
+                found.append(Example(f"{tag}:{item.id}", s.signals.vector(), int(positive), not item.answerable,
+                                     part=number, every_part=bool(events)))
+            if events and not candidates:  # a needed part without candidates: refused whatever the model
+                found.append(Example(f"{tag}:{item.id}", np.zeros(len(Signals.names())), 0, not item.answerable,
+                                     False, part=number, every_part=True))
+        if not events and not any(parts):  # e.g. it names someone the articles never mention: refused whatever the model
             found.append(Example(f"{tag}:{item.id}", np.zeros(len(Signals.names())), 0, not item.answerable, False))
     engine.close()
     return found
@@ -103,13 +111,17 @@ def rgb_examples() -> list[Example]:
 
 
 def question_level(examples: list[Example], probabilities: np.ndarray) -> list[tuple[float, bool, bool]]:
-    """(best probability, should refuse, has a positive candidate) per question."""
-    best: dict[str, list] = {}
+    """(best probability, should refuse, has a positive candidate) per question; the best of a question
+    needing every part (dated_events) is its weakest part's best, as the answerer decides."""
+    best: dict[str, dict[int, float]] = {}
+    about: dict[str, list] = {}
     for ex, p in zip(examples, probabilities):
-        entry = best.setdefault(ex.group, [0.0, ex.should_refuse, False])
-        entry[0] = max(entry[0], float(p))
-        entry[2] = entry[2] or bool(ex.label)
-    return [tuple(v) for v in best.values()]
+        parts = best.setdefault(ex.group, {})
+        parts[ex.part] = max(parts.get(ex.part, 0.0), float(p))
+        entry = about.setdefault(ex.group, [ex.should_refuse, False, ex.every_part])
+        entry[1] = entry[1] or bool(ex.label)
+    return [((min if every else max)(best[group].values()), refuse, positive)
+            for group, (refuse, positive, every) in about.items()]
 
 
 def pick_threshold(questions: list[tuple[float, bool, bool]],
@@ -167,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     y = np.array([e.label for e in examples])
     groups = np.array([e.group for e in examples])
     print(f"train examples: {len(examples)} sentences ({y.sum()} positive) from {len(set(groups))} questions; "
-          f"{len(unscored)} more questions have no candidate", file=sys.stderr)
+          f"{len({e.group for e in unscored})} more questions have no candidate (in a part they need)", file=sys.stderr)
 
     weight = np.array([1.0 if e.group.startswith("rgb:") else USER_WEIGHT for e in examples])
 
@@ -205,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         "threshold": threshold,
         "confident": confident,
         "train": {"sentences": int(len(y)), "positives": int(y.sum()), "questions": int(len(set(groups))),
-                  "questions_without_candidates": len(unscored), "curve": curve_json(curve)},
+                  "questions_without_candidates": len({e.group for e in unscored}), "curve": curve_json(curve)},
     }
     opts.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {opts.out}", file=sys.stderr)

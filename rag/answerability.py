@@ -318,6 +318,55 @@ def sub_questions(question: str) -> list[str]:
     return [first, second]
 
 
+# Two events compared in time: "How many days passed between A and B?", "How many days separated A
+# from B?", "How many days before B was A?", "Did A before or after B?".
+_UNIT = r"(?:days?|hours?|weeks?|months?|years?)"
+_BETWEEN = re.compile(
+    rf"^how (?:many {_UNIT}|much time|long)\s+(?:(?:had|have|has)\s+)?(?:(?:passed|elapsed|went by|was it|were there|lay)\s+)?"
+    rf"between (?P<a>.+?) and (?P<b>.+?)\W*$", re.I)
+_SEPARATED = re.compile(rf"^how (?:many {_UNIT}|much time|long) separated (?P<a>.+?) (?:from|and) (?P<b>.+?)\W*$", re.I)
+_OFFSET = re.compile(rf"^how (?:many {_UNIT}|long) (?:before|after) (?P<b>.+?) (?P<verb>was|were|did) (?P<a>.+?)\W*$", re.I)
+_ORDER = re.compile(r"^(?P<verb>did|was|were) (?P<a>.+?) (?:before or after|after or before) (?P<b>.+?)\W*$", re.I)
+_POSSESSIVE = re.compile(r"['’]s$")
+# an event written as a clause ("Blinken arrived in Kyiv"), not a noun phrase ("his meeting with Lavrov"):
+# it holds a past tense (no tagger is obtainable offline: -ed, or a common irregular one)
+_CLAUSE = re.compile(r"\s\w+ed\b|\b(?:met|lost|won|left|went|came|began|took|made|said|told|gave|held|sent|spoke"
+                     r"|saw|fell|rose|broke|struck|ran|got|paid|sold|bought|wrote|hit|put|set|shut|cut)\b", re.I)
+
+
+def dated_events(question: str) -> list[str]:
+    """For a question comparing two events in time, when each happened: both must be answered (the
+    articles give dates, not the difference), so an answer needs a sentence for each. [] otherwise.
+    A pronoun in the second borrows the first's name, as in `sub_questions`.
+
+    >>> dated_events("How many days passed between Blinken's stop in Kyiv and his meeting with Lavrov?")
+    ["When was Blinken's stop in Kyiv?", 'When was his meeting with Lavrov (Blinken)?']
+    >>> dated_events("How many days before the Geneva meeting was Joly in Kyiv?")
+    ['When was Joly in Kyiv?', 'When was the Geneva meeting?']
+    >>> dated_events("Did Lavrov reject the accusations before or after Blinken arrived in Kyiv?")
+    ['When did Lavrov reject the accusations?', 'When was it that Blinken arrived in Kyiv?']
+    >>> dated_events("How many days will the drills last?")
+    []
+    """
+    question = question.strip()
+    match = _BETWEEN.match(question) or _SEPARATED.match(question)
+    if match:
+        first = f"When was {match['a']}?"
+    elif match := _OFFSET.match(question) or _ORDER.match(question):
+        first = f"When {match['verb'].lower()} {match['a']}?"
+    else:
+        return []
+    second = _when(match["b"])
+    borrowed = [_POSSESSIVE.sub("", n) for n in names_asked(first) if n not in second][:1]
+    if borrowed and _PRONOUN.search(match["b"]):
+        second = second.rstrip(" ?") + f" ({borrowed[0]})?"
+    return [first, second]
+
+
+def _when(event: str) -> str:
+    return f"When was it that {event}?" if _CLAUSE.search(event) else f"When was {event}?"
+
+
 _NAME_PHRASE = r"(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
 _TWO_NAMES = re.compile(rf"(?<![\w'’-])({_NAME_PHRASE})\s+and\s+({_NAME_PHRASE})(?![\w'’-])")
 

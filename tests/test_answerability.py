@@ -8,6 +8,7 @@ from rag.answerability import (
     Question,
     Signals,
     answer_type,
+    dated_events,
     entities,
     focus_noun,
     has_type,
@@ -176,3 +177,29 @@ def test_a_model_fitted_on_other_signals_is_refused():
 def test_the_shipped_model_rewards_the_asked_answer_type():
     model = shipped_model()
     assert model.coef[model.names.index("type_present")] > 0
+
+
+@pytest.mark.parametrize("question, events", [
+    ("How many days passed between the summit in Oslo and the vote in Bergen?",
+     ["When was the summit in Oslo?", "When was the vote in Bergen?"]),
+    ("How many weeks separated the first round from the second round?",
+     ["When was the first round?", "When was the second round?"]),
+    ("How many days after the vote did the minister resign?",
+     ["When did the minister resign?", "When was the vote?"]),
+    ("Was the treaty signed before or after the election?",
+     ["When was the treaty signed?", "When was the election?"]),
+    ("Did Smith resign before or after the party lost the vote?",
+     ["When did Smith resign?", "When was it that the party lost the vote?"]),
+])
+def test_two_events_compared_in_time_are_asked_as_when_each_happened(question, events):
+    assert dated_events(question) == events
+
+
+@pytest.mark.parametrize("question", [
+    "How long is the meeting between Blinken and Lavrov expected to last?",  # one event's duration
+    "How many days will the drills last?",
+    "What was agreed between Washington and Moscow?",
+    "Did the talks end before midnight?",
+])
+def test_other_questions_are_not_two_events(question):
+    assert dated_events(question) == []

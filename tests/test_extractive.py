@@ -121,6 +121,16 @@ def test_what_is_questions_need_a_definition_or_a_name_not_a_mention(ask_text):
     assert ask_text("What is Swift?", text) == []
 
 
+def test_two_events_compared_in_time_are_answered_by_a_date_for_each_or_refused(ask_text):
+    # the articles give the dates, not the difference: an answer quotes the sentence dating each event
+    oslo = "The minister opened the trade summit in Oslo on Monday (10)."
+    bergen = "The minister signed the fisheries deal in Bergen on Thursday (13)."
+    question = "How many days passed between the trade summit in Oslo and the fisheries deal in Bergen?"
+    assert set(ask_text(question, f"{oslo} {bergen} The weather in Oslo was cold.")) >= {oslo, bergen}
+    undated = "The minister signed the fisheries deal in Bergen after long talks."
+    assert ask_text(question, f"{oslo} {undated} The weather in Oslo was cold.") == []
+
+
 def test_a_question_nothing_supports_is_refused(ask_text):
     assert ask_text("How many tanks crossed the river?", "The weather in Geneva was mild.") == []
 
