@@ -190,6 +190,9 @@ def test_the_shipped_model_rewards_the_asked_answer_type():
      ["When was the treaty signed?", "When was the election?"]),
     ("Did Smith resign before or after the party lost the vote?",
      ["When did Smith resign?", "When was it that the party lost the vote?"]),
+    ("How many days after the vote was held did the minister resign?",  # B holds a "was" of its own
+     ["When did the minister resign?", "When was it that the vote was held?"]),
+    ("Had the troops withdrawn before or after the talks?", ["When had the troops withdrawn?", "When was the talks?"]),
 ])
 def test_two_events_compared_in_time_are_asked_as_when_each_happened(question, events):
     assert dated_events(question) == events
@@ -200,6 +203,10 @@ def test_two_events_compared_in_time_are_asked_as_when_each_happened(question, e
     "How many days will the drills last?",
     "What was agreed between Washington and Moscow?",
     "Did the talks end before midnight?",
+    "Was the vote held before or after noon?",  # one event and a time: when it was held answers it
+    "Did Russia attack before or after 2014?",
+    "Did Lavrov say the talks would resume before or after Christmas?",
+    "Was it before or after the election that the treaty was signed?",
 ])
 def test_other_questions_are_not_two_events(question):
     assert dated_events(question) == []

@@ -1,8 +1,10 @@
-"""evals.fit_answerability's threshold pick, on question scores written by hand."""
+"""evals.fit_answerability's question scores and threshold pick, on scores written by hand."""
 
 from __future__ import annotations
 
-from evals.fit_answerability import curve_json, pick_threshold
+import numpy as np
+
+from evals.fit_answerability import Example, curve_json, pick_threshold, question_level
 
 
 def test_the_threshold_with_the_fewest_errors_is_picked_lowest_first():
@@ -29,3 +31,15 @@ def test_a_minimum_lower_by_less_than_one_question_does_not_move_the_threshold_u
     threshold, _ = pick_threshold(_questions([0.05] * 4 + [0.15] + [0.25] * 4 + [0.5], answerable),
                                   grid=[0.1, 0.2, 0.3])
     assert threshold == 0.3
+
+
+def _example(group: str, part: int = 0, every_part: bool = False, scored: bool = True) -> Example:
+    return Example(group, np.zeros(1), 0, False, scored, part=part, every_part=every_part)
+
+
+def test_a_question_scores_its_best_sentence_and_one_needing_every_part_its_weakest_part():
+    examples = [_example("two-part", 0), _example("two-part", 0), _example("two-part", 1),  # any part answers
+                _example("events", 0, True), _example("events", 0, True), _example("events", 1, True),
+                _example("undated", 0, True), _example("undated", 1, True, scored=False)]
+    scores = question_level(examples, np.array([0.2, 0.6, 0.4, 0.2, 0.6, 0.4, 0.9, 0.0]))
+    assert [round(best, 2) for best, _, _ in scores] == [0.6, 0.4, 0.0]
