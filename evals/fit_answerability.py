@@ -37,7 +37,7 @@ import numpy as np
 
 from evals import metrics, qaset, rgb
 from evals.common import CACHE_DIR, SEEDS, open_engine, shared_dir
-from rag.answerability import MODEL_FILE, AnswerabilityModel, Signals, allowed, dated_events, sub_questions
+from rag.answerability import MODEL_FILE, AnswerabilityModel, Signals, allowed, question_parts
 from rag.extractive import ExtractiveAnswerer
 
 K = 5
@@ -54,8 +54,8 @@ class Example:
     label: int
     should_refuse: bool
     scored: bool = True  # False: the question had no candidate (it is refused before any scoring)
-    part: int = 0  # which part of the question the sentence was scored for (sub_questions, dated_events)
-    every_part: bool = False  # the question needs every part answered (dated_events), not any one
+    part: int = 0  # which part of the question the sentence was scored for (rag.answerability.question_parts)
+    every_part: bool = False  # the question needs every part answered (two dated events), not any one
 
 
 def _neutral_model() -> AnswerabilityModel:
@@ -76,19 +76,19 @@ def qa_examples(path: Path, corpus: Path, index: Path, tag: str) -> list[Example
     for item in items:
         passages = engine.retrieve(item.question, k=K)
         gold = [ev for group in item.groups for ev in group]
-        # as the answerer scores them: a question of several parts part by part (rag.answerability)
-        events = dated_events(item.question)
-        parts = [answerer.candidates(part, passages) for part in events or sub_questions(item.question)]
+        # as the answerer scores them: a question of several parts part by part (rag.answerability.question_parts)
+        questions, every = question_parts(item.question)
+        parts = [answerer.candidates(part, passages) for part in questions]
         for number, candidates in enumerate(parts):
             for s in candidates:
                 positive = any(metrics.overlaps(s, ev) for ev in gold)
                 found.append(Example(f"{tag}:{item.id}", s.signals.vector(), int(positive), not item.answerable,
-                                     part=number, every_part=bool(events)))
-            if events and not candidates:  # a needed part without candidates: refused whatever the model
+                                     part=number, every_part=every))
+            # refused whatever the model: a needed part, or every part, without candidates (e.g. it names
+            # someone the articles never mention)
+            if not candidates and (every or not any(parts)):
                 found.append(Example(f"{tag}:{item.id}", np.zeros(len(Signals.names())), 0, not item.answerable,
-                                     False, part=number, every_part=True))
-        if not events and not any(parts):  # e.g. it names someone the articles never mention: refused whatever the model
-            found.append(Example(f"{tag}:{item.id}", np.zeros(len(Signals.names())), 0, not item.answerable, False))
+                                     False, part=number, every_part=every))
     engine.close()
     return found
 

@@ -371,6 +371,19 @@ def dated_events(question: str) -> list[str]:
     return [first, second]
 
 
+def question_parts(question: str) -> tuple[list[str], bool]:
+    """The parts a question is answered by, and whether it needs every one (two events compared in
+    time: `dated_events`) or any one (`sub_questions`; a one-part question is its own part).
+
+    >>> question_parts("How many days passed between the vote and the summit?")
+    (['When was the vote?', 'When was the summit?'], True)
+    >>> question_parts("Where will Blinken meet Lavrov?")
+    (['Where will Blinken meet Lavrov?'], False)
+    """
+    events = dated_events(question)
+    return (events, True) if events else (sub_questions(question), False)
+
+
 def _is_time(text: str) -> bool:
     """A time rather than an event: "2014", "January 21", "noon", "Christmas" (one word)."""
     return has_type("date", text) or has_type("clock", text) or len(text.split()) == 1

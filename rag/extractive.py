@@ -17,7 +17,7 @@ How a sentence earns its place:
    of the threshold on; the best sentence of each article before second sentences of one article
    (multi-article questions cite several articles). NEAR_BEST and OTHER_ARTICLE were chosen on the
    train split. A two-part question ("Whom did he meet, and what did he promise?") is answered part
-   by part (rag.answerability.sub_questions), each part's best sentence first; an answered question
+   by part (rag.answerability.question_parts), each part's best sentence first; an answered question
    about two names joined by "and" also cites each name's best sentence (per_name). A question
    comparing two events in time needs a sentence dating each (dated_events).
 Deterministic, no generative model. Answer mode `local` adds one (rag.judged): given a `judge`, the
@@ -31,8 +31,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rag.answerability import (AnswerabilityModel, Question, Signals, dated_events, markup_share, per_name,
-                               shipped_model, signals, sub_questions)
+from rag.answerability import (AnswerabilityModel, Question, Signals, markup_share, per_name, question_parts,
+                               shipped_model, signals)
 from rag.answering import Event, Reply
 from rag.prompts import REFUSAL_TEXT
 from rag.schema import Citation, Passage, Span
@@ -170,13 +170,13 @@ class ExtractiveAnswerer:
         sentence (rag.answerability.per_name); whether it is answered is decided on the whole. A
         question comparing two events in time ("How many days passed between A and B?") is asked as
         when each happened (rag.answerability.dated_events) and answered only when both are."""
-        events = dated_events(question)
-        parts = [self.candidates(part, passages) for part in events or sub_questions(question)]
+        questions, every = question_parts(question)
+        parts = [self.candidates(part, passages) for part in questions]
         tops = [scored[0].score if scored else 0.0 for scored in parts]
         # two events compared in time need a date for each: the weaker decides; any other part may answer
-        confidence = min(tops) if events else max(tops, default=0.0)
+        confidence = min(tops) if every else max(tops)
         per_part = [self._choose(scored) for scored in parts]
-        if events and not all(per_part):
+        if every and not all(per_part):
             return [], confidence
         names = per_name(question) if len(parts) == 1 and per_part[0] else [question]
         if len(names) > 1:
