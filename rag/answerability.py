@@ -294,6 +294,7 @@ def names_asked(question: str) -> list[str]:
 _TWO_PARTS = re.compile(
     r"^(?P<first>.*?\w)\W*\s+and\s+(?P<second>(?:what|who|whom|where|when|how|which|why)\b.*)$", re.I)
 _PRONOUN = re.compile(r"\b(?:he|she|they|it|his|her|its|their|him|them)\b", re.I)
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def sub_questions(question: str) -> list[str]:
@@ -312,10 +313,21 @@ def sub_questions(question: str) -> list[str]:
     first = match.group("first") + "?"
     second = match.group("second")
     second = second[0].upper() + second[1:]
-    borrowed = [n for n in names_asked(first) if n not in second][:1]
-    if borrowed and _PRONOUN.search(second):
-        second = second.rstrip(" ?") + f" ({borrowed[0]})?"
-    return [first, second]
+    return [first, _with_referent(second, first, second)]
+
+
+def _with_referent(question: str, first: str, referring: str) -> str:
+    """`question` with the first name of `first` added in brackets when `referring` (its words that
+    may refer back) holds a pronoun and not that name: "What did he promise (Blinken)?". The name
+    without a possessive ("Blinken's stop" lends "Blinken"). Shared by sub_questions and dated_events.
+
+    >>> _with_referent("When was his meeting?", "When was Blinken's stop?", "his meeting")
+    'When was his meeting (Blinken)?'
+    """
+    borrowed = [n for n in (_POSSESSIVE.sub("", n) for n in names_asked(first)) if n not in question][:1]
+    if borrowed and _PRONOUN.search(referring):
+        return question.rstrip(" ?") + f" ({borrowed[0]})?"
+    return question
 
 
 # Two events compared in time: "How many days passed between A and B?", "How many days separated A
@@ -333,7 +345,6 @@ _OFFSET_DID = re.compile(rf"^how (?:many {_UNIT}|long) (?:before|after) (?P<b>.+
 _OFFSET = re.compile(rf"^how (?:many {_UNIT}|long) (?:before|after) (?P<b>.+?) (?P<verb>was|were|had) (?P<a>.+?)\W*$", re.I)
 _PLACEHOLDERS = frozenset({"it", "this", "that"})
 _ORDER = re.compile(r"^(?P<verb>did|was|were|had|is|are|does|do) (?P<a>.+?) (?:before or after|after or before) (?P<b>.+?)\W*$", re.I)
-_POSSESSIVE = re.compile(r"['’]s$")
 # an event written as a clause ("Blinken arrived in Kyiv"), not a noun phrase ("his meeting with Lavrov"):
 # it holds a past tense (no tagger is obtainable offline: -ed, or a common irregular one)
 _CLAUSE = re.compile(r"\s\w+ed\b|\b(?:met|lost|won|left|went|came|began|took|made|said|told|gave|held|sent|spoke"
@@ -343,7 +354,7 @@ _CLAUSE = re.compile(r"\s\w+ed\b|\b(?:met|lost|won|left|went|came|began|took|mad
 def dated_events(question: str) -> list[str]:
     """For a question comparing two events in time, when each happened: both must be answered (the
     articles give dates, not the difference), so an answer needs a sentence for each. [] otherwise.
-    A pronoun in the second borrows the first's name, as in `sub_questions`.
+    A pronoun in the second borrows the first's name (`_with_referent`), as in `sub_questions`.
 
     >>> dated_events("How many days passed between Blinken's stop in Kyiv and his meeting with Lavrov?")
     ["When was Blinken's stop in Kyiv?", 'When was his meeting with Lavrov (Blinken)?']
@@ -364,11 +375,7 @@ def dated_events(question: str) -> list[str]:
         first = f"When {match['verb'].lower()} {match['a']}?"
     else:
         return []
-    second = _when(match["b"])
-    borrowed = [_POSSESSIVE.sub("", n) for n in names_asked(first) if _POSSESSIVE.sub("", n) not in second][:1]
-    if borrowed and _PRONOUN.search(match["b"]):
-        second = second.rstrip(" ?") + f" ({borrowed[0]})?"
-    return [first, second]
+    return [first, _with_referent(_when(match["b"]), first, match["b"])]
 
 
 def question_parts(question: str) -> tuple[list[str], bool]:

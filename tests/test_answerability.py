@@ -15,6 +15,7 @@ from rag.answerability import (
     markup_share,
     shipped_model,
     signals,
+    sub_questions,
 )
 from rag.terms import TermWeights
 
@@ -196,6 +197,16 @@ def test_the_shipped_model_rewards_the_asked_answer_type():
 ])
 def test_two_events_compared_in_time_are_asked_as_when_each_happened(question, events):
     assert dated_events(question) == events
+
+
+def test_a_pronoun_borrows_the_name_without_its_possessive_in_either_split():
+    # both splits lend the same name: "Blinken", never "Blinken's" (which no sentence holds after a bracket)
+    assert sub_questions("What are Blinken's travels meant to achieve, and what did he promise?") == [
+        "What are Blinken's travels meant to achieve?", "What did he promise (Blinken)?"]
+    assert dated_events("How many days passed between Joly's visit and her talks with Kuleba?") == [
+        "When was Joly's visit?", "When was her talks with Kuleba (Joly)?"]
+    # no pronoun, or the name already there: nothing borrowed
+    assert sub_questions("Where did Blinken go, and what did Lavrov say?")[1] == "What did Lavrov say?"
 
 
 @pytest.mark.parametrize("question", [
