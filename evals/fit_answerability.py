@@ -37,8 +37,9 @@ import numpy as np
 
 from evals import metrics, qaset, rgb
 from evals.common import CACHE_DIR, SEEDS, open_engine, shared_dir
-from rag.answerability import MODEL_FILE, AnswerabilityModel, Signals, allowed, question_parts
+from rag.answerability import MODEL_FILE, AnswerabilityModel, Signals, allowed
 from rag.extractive import ExtractiveAnswerer
+from rag.question_parts import question_parts
 
 K = 5
 USER_WEIGHT = 3.0
@@ -54,7 +55,7 @@ class Example:
     label: int
     should_refuse: bool
     scored: bool = True  # False: the question had no candidate (it is refused before any scoring)
-    part: int = 0  # which part of the question the sentence was scored for (rag.answerability.question_parts)
+    part: int = 0  # which part of the question the sentence was scored for (rag.question_parts)
     every_part: bool = False  # the question needs every part answered (two dated events), not any one
 
 
@@ -76,7 +77,7 @@ def qa_examples(path: Path, corpus: Path, index: Path, tag: str) -> list[Example
     for item in items:
         passages = engine.retrieve(item.question, k=K)
         gold = [ev for group in item.groups for ev in group]
-        # as the answerer scores them: a question of several parts part by part (rag.answerability.question_parts)
+        # as the answerer scores them: a question of several parts part by part (rag.question_parts)
         questions, every = question_parts(item.question)
         parts = [answerer.candidates(part, passages) for part in questions]
         for number, candidates in enumerate(parts):

@@ -17,7 +17,7 @@ How a sentence earns its place:
    of the threshold on; the best sentence of each article before second sentences of one article
    (multi-article questions cite several articles). NEAR_BEST and OTHER_ARTICLE were chosen on the
    train split. A two-part question ("Whom did he meet, and what did he promise?") is answered part
-   by part (rag.answerability.question_parts), each part's best sentence first; an answered question
+   by part (rag.question_parts), each part's best sentence first; an answered question
    about two names joined by "and" also cites each name's best sentence (per_name). A question
    comparing two events in time needs a sentence dating each (dated_events).
 Deterministic, no generative model. Answer mode `local` adds one (rag.judged): given a `judge`, the
@@ -31,10 +31,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rag.answerability import (AnswerabilityModel, Question, Signals, markup_share, per_name, question_parts,
-                               shipped_model, signals)
+from rag.answerability import AnswerabilityModel, Question, Signals, markup_share, shipped_model, signals
 from rag.answering import Event, Reply
 from rag.prompts import REFUSAL_TEXT
+from rag.question_parts import per_name, question_parts
 from rag.schema import Citation, Passage, Span
 from rag.spans import passage_sentences
 from rag.strangers import strangers
@@ -167,9 +167,9 @@ class ExtractiveAnswerer:
         did he meet, and what did he promise?") is answered part by part: one part's sentences would
         otherwise crowd out the other's, and each part may come from another article. An answered
         question about two names ("What are the US and Britain giving?") also cites each name's best
-        sentence (rag.answerability.per_name); whether it is answered is decided on the whole. A
+        sentence (rag.question_parts.per_name); whether it is answered is decided on the whole. A
         question comparing two events in time ("How many days passed between A and B?") is asked as
-        when each happened (rag.answerability.dated_events) and answered only when both are."""
+        when each happened (rag.question_parts.dated_events) and answered only when both are."""
         questions, every = question_parts(question)
         parts = [self.candidates(part, passages) for part in questions]
         tops = [scored[0].score if scored else 0.0 for scored in parts]

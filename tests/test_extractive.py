@@ -67,7 +67,7 @@ def test_question_verb_skips_the_subject_and_reporting_verbs():
 
 
 def test_new_names_are_capitalised_words_the_question_lacks():
-    from rag.answerability import new_names
+    from rag.answer_types import new_names
 
     assert new_names("Who directed The Avengers?", "The Avengers were directed by Joss Whedon.") == ["Joss", "Whedon"]
     assert new_names("Who is the CEO of Google?", "The CEO of Google.") == []

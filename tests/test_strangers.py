@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.answerability import names_asked
+from rag.answer_types import names_asked
 from rag.strangers import indexed, strangers, unknown_names
 from rag.terms import TermWeights, tokens
 
