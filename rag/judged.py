@@ -22,6 +22,9 @@ quoted 31; gold precision rose 0.719 -> 0.765 (fewer citations per answer), reca
 about one written answer in nine stated something false that every citation check passed: a bare
 "Friday [1]" for the weekday a span gives as Tuesday (the span holds "Friday" too), "Yes, Blinken will
 not provide a written response", "Moscow responded ... by accusing Moscow". A quote cannot be false.
+Nor is the writer's refusal a second verdict (December 1, train): it refuses 74 of the 114 answerable
+questions the judge accepts and 15 of the 18 unanswerable ones, so refusing when the writer does and the
+judge is below 0.4 refuses 0.90 of the unanswerable questions at 0.23 false refusals (0.84 at 0.07 now).
 
 A failure while judging raises AnswerFailed (rag.answering.WithFallback answers extractively). The
 threshold was picked for the 1.5B; the 0.5B uses it too, uncalibrated.

@@ -108,6 +108,10 @@ def is_refusal(sentence: str) -> bool:
 # invented examples with the sentence first, half of them near misses (the asked fact missing, another
 # place, a meeting still to come), AUC 0.915 against 0.907, but the same refusal where false refusals stay
 # near 0.10 (0.77 at 0.098 against 0.78 at 0.106), at ~1.7x the time per verdict; not shipped.
+# December 1, the 234 train questions, the verdict alone deciding (this prompt: AUC 0.930, 0.838 refused
+# at 0.073 false refusals): the article's sentence before it as context, 0.917 alone and 0.933 averaged
+# with this one (logits), 0.81 refused where false refusals stay <= 0.10 against 0.84; the 0.5B with this
+# prompt, 0.742 alone and 0.927 averaged. Neither shipped.
 JUDGE_SYSTEM = (
     "You check whether a sentence from a news article answers a question. Answer \"yes\" only if the "
     "sentence states the specific fact the question asks for (the person, number, date, place, reason or "
