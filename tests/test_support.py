@@ -147,7 +147,7 @@ def test_faithful_paraphrases_keep_their_citation(half):
     assert n and n_kept / n >= LEAST_KEPT, f"kept {n_kept}/{n}; lost: {lost}"
 
 
-def assert_built_from_evidence(claims: list[dict], split: str) -> None:
+def assert_built_from_evidence(claims: list[dict], split: str, kinds: tuple[str, ...] = KINDS) -> None:
     """Unique ids; each claim quotes its article exactly at [start, end), from a question of `split`,
     and says something other than its evidence."""
     articles, _, _ = corpus()
@@ -156,7 +156,7 @@ def assert_built_from_evidence(claims: list[dict], split: str) -> None:
     for c in claims:
         assert questions[c["question"]]["split"] == c["split"] == split, c["id"]
         assert articles[c["source"]][c["start"] : c["end"]] == c["evidence"] != c["claim"]
-        assert c["kind"] in KINDS + ("faithful",), c["id"]
+        assert c["kind"] in kinds + ("faithful",), c["id"]
 
 
 def test_blind_claims_are_built_from_test_evidence():
@@ -359,3 +359,27 @@ def test_free_claims_do_no_worse_than_when_written():
     flipped = [c for c in FREE_CLAIMS if c["kind"] in KINDS]
     assert sum(kept(c) for c in faithful) >= 21  # 15 when written, 19 since the third round, 20 the fifth, 21 after 5k
     assert sum(cite(c).citations == [] for c in flipped) >= 39  # 33 when written, 38 after round 5e, 39 after 5h
+
+
+# Design data for a rule about added circumstances (tests/data/support_claims_added.jsonl): 20 claims that
+# restate TRAIN-question evidence but add a time, place, occasion, manner or cause it does not give ("After
+# the talks in Geneva, Lavrov told ..." where the span says at their start, "by phone", "at a joint press
+# conference"), as a small model echoes a question's premise into its answer, and 20 faithful paraphrases of
+# the same evidence that keep the circumstances it does give. Written by someone who had read neither the
+# rules nor the other claims (December 1), after the local 1.5B answered "What did Lavrov say after the
+# meeting?" with "... after the meeting. [1]". As the rules stood when it was written (run once): 11 of the 20
+# additions kept their citation (the span covers all but the added words), faithful kept 18/20.
+ADDED = Path(__file__).parent / "data" / "support_claims_added.jsonl"
+ADDED_CLAIMS = [json.loads(line) for line in ADDED.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_added_claims_are_built_from_train_evidence():
+    assert_built_from_evidence(ADDED_CLAIMS, "train", kinds=("added",))
+    assert Counter(c["kind"] for c in ADDED_CLAIMS) == {"added": 20, "faithful": 20}
+
+
+def test_added_claims_do_no_worse_than_when_written():
+    faithful = [c for c in ADDED_CLAIMS if c["kind"] == "faithful"]
+    added = [c for c in ADDED_CLAIMS if c["kind"] == "added"]
+    assert sum(kept(c) for c in faithful) >= 18
+    assert sum(cite(c).citations == [] for c in added) >= 9  # 9 when written: the other 11 are the next round's
