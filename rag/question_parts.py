@@ -42,8 +42,9 @@ def sub_questions(question: str) -> list[str]:
 
 def _with_referent(question: str, first: str, referring: str) -> str:
     """`question` with the first name of `first` added in brackets when `referring` (its words that
-    may refer back) holds a pronoun and not that name: "What did he promise (Blinken)?". The name
-    without a possessive ("Blinken's stop" lends "Blinken"). Shared by sub_questions and dated_events.
+    may refer back) holds a pronoun and `question` lacks that name: "What did he promise (Blinken)?".
+    The name without a possessive ("Blinken's stop" lends "Blinken"). Shared by sub_questions and
+    dated_events.
 
     >>> _with_referent("When was his meeting?", "When was Blinken's stop?", "his meeting")
     'When was his meeting (Blinken)?'

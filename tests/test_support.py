@@ -51,8 +51,14 @@ FLIPPED = [c for c in CLAIMS if c["kind"] in KINDS]
 FAITHFUL = [c for c in CLAIMS if c["kind"] == "faithful"]
 LEAST_KEPT = 0.9  # share of faithful paraphrases that must keep their citation
 
-BLIND = Path(__file__).parent / "data" / "support_claims_blind.jsonl"
-BLIND_CLAIMS = [json.loads(line) for line in BLIND.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+def load(name: str) -> list[dict]:
+    """The claims of tests/data/support_claims_<name>.jsonl."""
+    path = Path(__file__).parent / "data" / f"support_claims_{name}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+BLIND_CLAIMS = load("blind")
 # Flips the rules let through on the blind claims (run once; 37 of 42 dropped; before the fixes 36; since the
 # rules of the third round, 39):
 BLIND_MISSED = {
@@ -284,11 +290,6 @@ BLIND3_MISSED = {
 # must protect his country" names no country), "his country" may act (only a counterpart may not), "Monday the
 # 2nd phase" is no date, rise/fuel (nouns too) are not opposed to ease. No claim of any set changed but
 # blind17-faithful-40 (the alias taken back).
-def load(name: str) -> list[dict]:
-    path = Path(__file__).parent / "data" / f"support_claims_{name}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 # flips a later set lets through (blind6-actor-08 fell to round 5f, blind11-actor-05 to 5h, blind17's three to 5l,
 # blind18's two to 5m): none now
 BLIND_LATER_MISSED: dict[str, str] = {}
@@ -345,8 +346,7 @@ def test_later_blind_claims_are_built_from_test_evidence():
 # from TRAIN-question evidence, written like the second blind set (freer paraphrases; some flips reworded
 # as freely), by someone who had read neither the rules nor the other claims. As the rules stood when it
 # was written: flips dropped 33/40, faithful kept 15/40 (19 of the 25 losses covered below the threshold).
-FREE = Path(__file__).parent / "data" / "support_claims_free.jsonl"
-FREE_CLAIMS = [json.loads(line) for line in FREE.read_text(encoding="utf-8").splitlines() if line.strip()]
+FREE_CLAIMS = load("free")
 
 
 def test_free_claims_are_built_from_train_evidence():
@@ -369,8 +369,7 @@ def test_free_claims_do_no_worse_than_when_written():
 # rules nor the other claims (December 1), after the local 1.5B answered "What did Lavrov say after the
 # meeting?" with "... after the meeting. [1]". As the rules stood when it was written (run once): 11 of the 20
 # additions kept their citation (the span covers all but the added words), faithful kept 18/20.
-ADDED = Path(__file__).parent / "data" / "support_claims_added.jsonl"
-ADDED_CLAIMS = [json.loads(line) for line in ADDED.read_text(encoding="utf-8").splitlines() if line.strip()]
+ADDED_CLAIMS = load("added")
 
 
 def test_added_claims_are_built_from_train_evidence():
