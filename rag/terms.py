@@ -85,12 +85,17 @@ def fold_demonyms(stems: list[str]) -> list[str]:
 
 
 def country_forms(stem: str) -> list[str]:
-    """A stem and, for a country, the stems of its adjectives: what an index may hold for it.
+    """A stem and, for a country or its adjective, the other: what an index may hold for it. Both
+    ways: a question's "British" is written "Britain" in an article as often as the other way round.
 
-    >>> country_forms(tokens("Canada")[0]) == [tokens("Canada")[0], tokens("Canadian")[0]]
+    >>> [country_forms(tokens(w)[0]) == tokens("Canada Canadian") for w in ("Canada", "Canadian")]
+    [True, False]
+    >>> sorted(country_forms(tokens("Canadian")[0])) == sorted(tokens("Canada Canadian"))
     True
     """
-    return [stem] + [adjective for adjective, country in _demonym_stems().items() if country == stem]
+    table = _demonym_stems()
+    country = table.get(stem, stem)
+    return list(dict.fromkeys([stem, country] + [adjective for adjective, c in table.items() if c == country]))
 
 
 def is_nationality(stem: str) -> bool:
