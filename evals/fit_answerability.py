@@ -75,7 +75,7 @@ def qa_examples(path: Path, corpus: Path, index: Path, tag: str) -> list[Example
     answerer = _answerer(engine)
     found = []
     for item in items:
-        passages = engine.retrieve(item.question, k=K)
+        passages = engine.answer_passages(item.question, k=K)
         gold = [ev for group in item.groups for ev in group]
         # as the answerer scores them: a question of several parts part by part (rag.question_parts)
         questions, every = question_parts(item.question)
@@ -103,7 +103,7 @@ def rgb_examples() -> list[Example]:
     found = []
     for row in rows:
         positives = set(row.get("positive", []))
-        passages = engine.retrieve(row["query"], k=K)
+        passages = engine.answer_passages(row["query"], k=K)
         for s in answerer.candidates(row["query"], passages):
             positive = texts.get(s.source, "") in positives and metrics.contains_answer(s.quote, row["answer"])
             found.append(Example(f"rgb:{row['id']}", s.signals.vector(), int(positive), False))

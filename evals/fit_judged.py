@@ -75,7 +75,7 @@ def question_scores(path: Path, corpus: Path, index: Path, judge: CachedJudge) -
         selector = ExtractiveAnswerer(base.weights, base.embed, base.max_sentences, threshold=0.0, judge=judge)
         scores = []
         for item in tqdm(items, desc=path.name, unit="q", file=sys.stderr):
-            passages = engine.retrieve(item.question, k=K)
+            passages = engine.answer_passages(item.question, k=K)
             confidence = selector.decide(item.question, passages)[1]
             scores.append((confidence, not item.answerable, base.decide(item.question, passages)[1]))
             judge.save()

@@ -34,6 +34,20 @@ def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
     return sorted(scores.items(), key=lambda pair: -pair[1])
 
 
+def fuse(rankings: list[list[Passage]], k: int) -> list[Passage]:
+    """The best k passages of several rankings (of one index) by RRF of their ranks, scored by it.
+
+    >>> p = lambda text: Passage("a", 0, len(text), text, 0.0)
+    >>> [x.text for x in fuse([[p("A"), p("B")], [p("C"), p("B")]], 2)]
+    ['B', 'A']
+    """
+    by_text: dict[str, Passage] = {}
+    for ranking in rankings:
+        for passage in ranking:
+            by_text.setdefault(passage.text, passage)
+    return [replace(by_text[text], score=score) for text, score in rrf([[p.text for p in r] for r in rankings])[:k]]
+
+
 def same_years_first(question: str, passages: list[Passage]) -> list[Passage]:
     """When the question names a year, passages that mention it come before those that do not
     (each group keeps its fused order): news about the same event in another year is the most

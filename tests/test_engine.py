@@ -151,3 +151,19 @@ def test_ingest_progress_counts_every_file_once_up_to_the_total(make_engine):
     assert calls[0] == (0, 3, "") and calls[-1][:2] == (3, 3)
     assert [done for done, _, _ in calls] == [0, 1, 2, 3]
     assert sorted(name for _, _, name in calls[1:]) == ["a.txt", "b.txt", "c.txt"]
+
+
+def test_a_two_part_question_is_answered_from_passages_found_for_each_part(seeds_engine):
+    # one search for both questions ranks Blinken's meetings first; Ryabkov's remark is found by its own
+    question = "Where did Blinken meet Zelensky, and what did Ryabkov suggest?"
+    assert not any("Venezuela" in p.text for p in seeds_engine.retrieve(question, 5))
+    passages = seeds_engine.answer_passages(question, 5)
+    assert any("Venezuela" in p.text for p in passages)
+    answer = seeds_engine.ask(question, k=5)
+    assert any("Venezuela" in c.quote for c in answer.citations)
+    assert any("Zelensky" in c.quote for c in answer.citations)
+
+
+def test_a_one_part_question_is_answered_from_what_retrieve_finds(seeds_engine):
+    question = "Where will Blinken meet Lavrov?"
+    assert seeds_engine.answer_passages(question, 5) == seeds_engine.retrieve(question, 5)
