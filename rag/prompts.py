@@ -129,6 +129,12 @@ def judge_messages(question: str, sentence: str) -> list[dict[str, str]]:
 
 
 # --- checking a reworded answer sentence against its span (rag.citations, generative modes) ----------
+# Not a check of every kept sentence (December 1, train, local 1.5B): of its 49 written sentences, 21 use a
+# word their span lacks; four of those say what the span does not ("meant to rehearse" for "might portend",
+# "in the press conference", Moscow calling its own demands unacceptable, a promise from another
+# occasion), and this prompt gives them P(yes) 0.63-0.81, while correct rewordings score from 0.47: a
+# threshold dropping the four drops 10 of the 17 correct ones. So the model is asked only about spans
+# that cover too little (RESCUE_PROBABILITY), never to overrule the rules.
 SUPPORT_SYSTEM = (
     "You check a sentence of an answer against the text of a news article. Answer \"yes\" only if the "
     "text says everything the sentence says: the same people doing the same things, the same numbers, "
