@@ -51,7 +51,7 @@ def run(base_url: str, model: str, questions: list[str], k: int, max_tokens: int
     totals: Counter = Counter()
     print(f"{'question':<60} kept repaired dropped added unsupported  answer")
     for question in questions:
-        passages = engine.retrieve(question, k=k)
+        passages = engine.answer_passages(question, k=k)  # what ask() answers from
         answer = final_reply(answerer.stream(question, passages))
         verifier = generative.last
         stats = Counter(verifier.stats)

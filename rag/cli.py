@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with cited spans", description="Answer a question from the indexed articles. Every citation quotes an exact span: article[start:end].")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON (text, citations, refused, mode, passages)")
-    p.add_argument("-k", type=int, default=None, help="passages to retrieve (default: RAG_TOP_K or 5)")
+    p.add_argument("-k", type=int, default=None, help="passages to retrieve, per part of a two-part question (default: RAG_TOP_K or 5)")
     p.add_argument("--source", action="append", default=[], help="only this article (repeatable)")
     p.add_argument("--mode", choices=["auto", "extractive", "local", "llm"], help="answer mode (default: RAG_ANSWER_MODE or auto)")
     p.set_defaults(func=cmd_ask)

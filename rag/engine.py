@@ -30,7 +30,7 @@ from rag.judged import JudgedAnswerer
 from rag.llm import LLMClient
 from rag.prompts import fallback_notice
 from rag.question_parts import question_parts
-from rag.retrieval import HybridRetriever, fuse
+from rag.retrieval import HybridRetriever, fuse, same_years_first
 from rag.schema import Answer, ArticleInfo, IngestReport, Passage
 from rag.stores import Filters
 from rag.terms import TermWeights
@@ -141,26 +141,33 @@ class Engine:
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         """The k passages most relevant to `question` (hybrid vector + BM25, fused by RRF)."""
         question = self._check_question(question)
-        # one read of the catalog's generation for the whole query: each is an SQLite round trip
+        return self._retriever.retrieve(question, k or self.settings.top_k, filters, self._ready_generation())
+
+    def answer_passages(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        """The passages `ask()` answers from: `retrieve()`'s, and for a question of several parts
+        (rag.question_parts: "Whom did he meet, and what did he promise?") `k` per part, fused by RRF
+        of the whole question's ranking and each part's, as llama-index's QueryFusionRetriever fuses
+        its generated queries (ours come from rules, not a model). One search for two questions finds
+        the evidence of one of them (train split, extractive: multi-article citation recall 0.518 ->
+        0.596, comparisons 0.654 -> 0.731; see the commit for the rest)."""
+        question = self._check_question(question)
+        k = k or self.settings.top_k
+        parts = question_parts(question)[0]
+        generation = self._ready_generation()
+        if len(parts) == 1:
+            return self._retriever.retrieve(question, k, filters, generation)
+        rankings = [self._retriever.retrieve(q, k, filters, generation) for q in [question, *parts]]
+        return same_years_first(question, fuse(rankings, k * len(parts)))
+
+    def _ready_generation(self) -> int | None:
+        """The catalog's generation, read once per query (each read is an SQLite round trip), after
+        checking that the index can answer at all."""
         generation = self.index.generation() if self.index.exists() else None
         if self.index.count(generation) == 0:
             raise IndexNotReady("the index is empty: run `rag ingest` (or Engine.ingest()) first")
         if self.index.built_differently(generation):
             raise IndexNotReady("the index was built with other embedding or chunking settings: run `rag ingest` to rebuild it")
-        return self._retriever.retrieve(question, k or self.settings.top_k, filters, generation)
-
-    def answer_passages(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
-        """The passages a question is answered from: `retrieve()`'s, and for a question of several parts
-        (rag.question_parts: "Whom did he meet, and what did he promise?") `k` per part, fused by RRF
-        of the whole question's ranking and each part's, as llama-index's QueryFusionRetriever fuses
-        its generated queries (ours come from rules, not a model). One search for two questions finds
-        the evidence of one of them: on the train split, multi-article citation recall 0.518 -> 0.596
-        and comparisons 0.654 -> 0.731, refusals unchanged."""
-        k = k or self.settings.top_k
-        parts = question_parts(question)[0]
-        if len(parts) == 1:
-            return self.retrieve(question, k, filters)
-        return fuse([self.retrieve(q, k, filters) for q in [question, *parts]], k * len(parts))
+        return generation
 
     def as_retriever(self, k: int | None = None, filters: Filters | None = None):
         """A llama-index retriever over `retrieve()` itself (same passages, order and scores), for

@@ -36,16 +36,25 @@ def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
 
 def fuse(rankings: list[list[Passage]], k: int) -> list[Passage]:
     """The best k passages of several rankings (of one index) by RRF of their ranks, scored by it.
+    A text found by several searches names every other source any of them found it in.
 
-    >>> p = lambda text: Passage("a", 0, len(text), text, 0.0)
-    >>> [x.text for x in fuse([[p("A"), p("B")], [p("C"), p("B")]], 2)]
-    ['B', 'A']
+    >>> p = lambda text, also="": Passage("a", 0, len(text), text, 0.0, meta={"also_in": also} if also else {})
+    >>> [(x.text, x.meta) for x in fuse([[p("A"), p("B", "b.txt")], [p("C"), p("B", "c.txt")]], 2)]
+    [('B', {'also_in': 'b.txt, c.txt'}), ('A', {})]
     """
     by_text: dict[str, Passage] = {}
+    copies: dict[str, list[str]] = {}
     for ranking in rankings:
         for passage in ranking:
             by_text.setdefault(passage.text, passage)
-    return [replace(by_text[text], score=score) for text, score in rrf([[p.text for p in r] for r in rankings])[:k]]
+            found = (passage.meta or {}).get("also_in", "")
+            copies.setdefault(passage.text, []).extend(s for s in found.split(", ") if s)
+    fused = []
+    for text, score in rrf([[p.text for p in ranking] for ranking in rankings])[:k]:
+        passage, also_in = by_text[text], ", ".join(dict.fromkeys(copies[text]))
+        meta = {**passage.meta, "also_in": also_in} if also_in else passage.meta
+        fused.append(replace(passage, score=score, meta=meta))
+    return fused
 
 
 def same_years_first(question: str, passages: list[Passage]) -> list[Passage]:

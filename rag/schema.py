@@ -58,7 +58,8 @@ class Chunk(Span):
 @dataclass(frozen=True)
 class Passage(Span):
     """A retrieved chunk with its retrieval score (higher is better): the fused score from
-    `Engine.retrieve`, or one searcher's own score inside rag.stores. `meta` holds the article's
+    `Engine.retrieve` (or from fusing the searches for a question's parts, `Engine.answer_passages`),
+    or one searcher's own score inside rag.stores. `meta` holds the article's
     title, date, url, outlet, author, and `also_in`: the other sources (comma-separated) that carry
     exactly this text, which `Engine.retrieve` returns only once."""
 

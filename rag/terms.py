@@ -88,10 +88,8 @@ def country_forms(stem: str) -> list[str]:
     """A stem and, for a country or its adjective, the other: what an index may hold for it. Both
     ways: a question's "British" is written "Britain" in an article as often as the other way round.
 
-    >>> [country_forms(tokens(w)[0]) == tokens("Canada Canadian") for w in ("Canada", "Canadian")]
-    [True, False]
-    >>> sorted(country_forms(tokens("Canadian")[0])) == sorted(tokens("Canada Canadian"))
-    True
+    >>> [set(country_forms(tokens(w)[0])) == set(tokens("Canada Canadian")) for w in ("Canada", "Canadian")]
+    [True, True]
     """
     table = _demonym_stems()
     country = table.get(stem, stem)

@@ -157,8 +157,9 @@ def test_a_two_part_question_is_answered_from_passages_found_for_each_part(seeds
     # one search for both questions ranks Blinken's meetings first; Ryabkov's remark is found by its own
     question = "Where did Blinken meet Zelensky, and what did Ryabkov suggest?"
     assert not any("Venezuela" in p.text for p in seeds_engine.retrieve(question, 5))
-    passages = seeds_engine.answer_passages(question, 5)
-    assert any("Venezuela" in p.text for p in passages)
+    ryabkov = lambda passages: next(i for i, p in enumerate(passages) if "Venezuela" in p.text)
+    # higher than the whole question's search ranks it among every chunk: not just a bigger k
+    assert ryabkov(seeds_engine.answer_passages(question, 5)) < ryabkov(seeds_engine.retrieve(question, 100))
     answer = seeds_engine.ask(question, k=5)
     assert any("Venezuela" in c.quote for c in answer.citations)
     assert any("Zelensky" in c.quote for c in answer.citations)
@@ -167,3 +168,8 @@ def test_a_two_part_question_is_answered_from_passages_found_for_each_part(seeds
 def test_a_one_part_question_is_answered_from_what_retrieve_finds(seeds_engine):
     question = "Where will Blinken meet Lavrov?"
     assert seeds_engine.answer_passages(question, 5) == seeds_engine.retrieve(question, 5)
+
+
+def test_answer_passages_checks_the_question_like_retrieve(seeds_engine):
+    with pytest.raises(InvalidQuestion):
+        seeds_engine.answer_passages(None)

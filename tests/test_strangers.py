@@ -38,14 +38,13 @@ def test_strangers_are_full_names_the_articles_never_write(question, expected):
 
 def test_a_name_is_indexed_in_any_form_the_articles_write():
     assert unknown_names(["Canada", "Kyiv", "Zelenskyy", "Vienna"], ARTICLE) == ["Vienna"]
+    assert indexed("Erdoğan", ARTICLE) and not indexed("Orban", ARTICLE)
 
 
 def test_a_nationality_is_indexed_as_its_country_too():
     # the article writes "Britain" and "Germany"; the question says "British", "German"
     article = TermWeights({t: 1 for t in tokens("Blinken met ministers of Britain and Germany.")}, documents=1)
     assert unknown_names(["British", "German", "French"], article) == ["French"]
-    assert strangers("What did British Foreign Secretary Liz Truss say?", article) == ["British Foreign Secretary Liz Truss"]
-    assert indexed("Erdoğan", ARTICLE) and not indexed("Orban", ARTICLE)
 
 
 def test_unknown_names_are_the_asked_names_absent_from_the_index():

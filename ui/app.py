@@ -97,7 +97,7 @@ def build_app(engine: Engine):
             mode_value = gr.Radio(list(MODES), value=start_mode, label="Answer mode", elem_id="mode",
                                   info="auto uses the model endpoint when one is configured")
             model = gr.HTML(page.model_html(start_mode), elem_id="model", js_on_load=None)
-            k = gr.Slider(1, 20, value=engine.settings.top_k, step=1, label="Passages (k)", info="How many passages an answer may draw on",
+            k = gr.Slider(1, 20, value=engine.settings.top_k, step=1, label="Passages (k)", info="How many passages an answer may draw on (per part of a two-part question)",
                           elem_id="top-k")
             sources = gr.Dropdown(choices=page.library.choices(), value=[], multiselect=True, label="Only these articles",
                                   info="Leave empty to search all", elem_id="source-filter")
