@@ -307,7 +307,7 @@ def ask_all(engine, items: list[qaset.QAItem], k: int, quiet: bool, label: str =
 def score_answer(item: qaset.QAItem, answer, article, k: int) -> dict[str, Any]:
     """The per-question QA metrics (see evals.metrics) and what the system said."""
     groups = item.groups
-    passages = list(answer.passages)
+    passages = list(answer.passages)  # what the answer drew on: Engine.answer_passages (fused per part)
     citations = list(answer.citations)
     text = "" if answer.refused else metrics.strip_markers(answer.text)
     exact = [_exact(c, article) for c in citations]
