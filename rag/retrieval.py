@@ -36,22 +36,24 @@ def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
 
 def fuse(rankings: list[list[Passage]], k: int) -> list[Passage]:
     """The best k passages of several rankings (of one index) by RRF of their ranks, scored by it.
-    A text found by several searches names every other source any of them found it in.
+    A text is kept under the first source found for it, and names every other source any search
+    found it under (one search may have kept the copy another named in `also_in`).
 
-    >>> p = lambda text, also="": Passage("a", 0, len(text), text, 0.0, meta={"also_in": also} if also else {})
-    >>> [(x.text, x.meta) for x in fuse([[p("A"), p("B", "b.txt")], [p("C"), p("B", "c.txt")]], 2)]
-    [('B', {'also_in': 'b.txt, c.txt'}), ('A', {})]
+    >>> p = lambda source, text, also="": Passage(source, 0, len(text), text, 0.0, meta={"also_in": also} if also else {})
+    >>> [(x.source, x.text, x.meta) for x in fuse([[p("a", "A"), p("b", "B", "c")], [p("c", "C"), p("c", "B", "b, d")]], 2)]
+    [('b', 'B', {'also_in': 'c, d'}), ('a', 'A', {})]
     """
     by_text: dict[str, Passage] = {}
-    copies: dict[str, list[str]] = {}
+    sources: dict[str, list[str]] = {}  # text -> every source found for it, in the order found
     for ranking in rankings:
         for passage in ranking:
             by_text.setdefault(passage.text, passage)
-            found = (passage.meta or {}).get("also_in", "")
-            copies.setdefault(passage.text, []).extend(s for s in found.split(", ") if s)
+            found = [s for s in passage.meta.get("also_in", "").split(", ") if s]
+            sources.setdefault(passage.text, []).extend([passage.source, *found])
     fused = []
     for text, score in rrf([[p.text for p in ranking] for ranking in rankings])[:k]:
-        passage, also_in = by_text[text], ", ".join(dict.fromkeys(copies[text]))
+        passage = by_text[text]
+        also_in = ", ".join(s for s in dict.fromkeys(sources[text]) if s != passage.source)
         meta = {**passage.meta, "also_in": also_in} if also_in else passage.meta
         fused.append(replace(passage, score=score, meta=meta))
     return fused
