@@ -153,11 +153,10 @@ class Engine:
         overlaps the first part's, which so counts about twice; fusing the parts alone, or putting each
         part's best passage first, did worse on train (multi 0.544 and 0.570, each refitted)."""
         question = self._check_question(question)
-        k = k or self.settings.top_k
         parts = question_parts(question)[0]
-        generation = self._ready_generation()
         if len(parts) == 1:
-            return self._retriever.retrieve(question, k, filters, generation)
+            return self.retrieve(question, k, filters)
+        k, generation = k or self.settings.top_k, self._ready_generation()
         rankings = [self._retriever.retrieve(q, k, filters, generation) for q in [question, *parts]]
         return same_years_first(question, fuse(rankings, k * len(parts)))
 
