@@ -27,8 +27,9 @@ Measured and not shipped (December 2, out of fold on the same train examples, QA
 gradient-boosted trees on the same signals separate questions no better than this logistic regression
 (question-level AUC 0.754-0.777 for scikit-learn HistGradientBoosting depth 2-3 and GradientBoosting
 depth 2-3, vs 0.770; refused at <= 5 % false refusals 0.42-0.47 vs 0.45), and neither does a second,
-question-level model over the best candidates' probabilities and signals (AUC 0.736-0.744 vs 0.733 for
-the best probability alone, no more refused at 5 % or 10 % false refusals). The signals are the limit,
+question-level model over the best candidates' probabilities and signals (on the 215 questions that
+have a candidate: AUC 0.736-0.744 vs 0.733 for the best probability alone, no more refused at 5 % or
+10 % false refusals). The signals are the limit,
 not the model: a reviewable linear model loses nothing.
 """
 
