@@ -112,6 +112,13 @@ def is_refusal(sentence: str) -> bool:
 # at 0.073 false refusals): the article's sentence before it as context, 0.917 alone and 0.933 averaged
 # with this one (logits), 0.81 refused where false refusals stay <= 0.10 against 0.84; the 0.5B with this
 # prompt, 0.742 alone and 0.927 averaged. Neither shipped.
+# December 2, the same 234 questions (this prompt: AUC 0.937; 0.71 / 0.84 / 0.84 refused at <= 0.05 / 0.07 /
+# 0.10 false refusals): contextual calibration (Zhao et al., 2021), each verdict's logit minus a or 1x
+# that of the same question with a content-free sentence ("N/A", "The article continues below.", or
+# both), AUC 0.924-0.934, never more refused at <= 0.07; a logistic regression over the question's best
+# verdict, its second best, the answerability confidence, the verdicts above 0.3 and the content-free one
+# (5x5-fold out of fold), AUC 0.930-0.938, 0.76-0.80 / 0.78-0.83 / 0.82-0.87. At one more call per
+# question for the first, neither shipped: the 1.5B's plain verdict is what it knows.
 JUDGE_SYSTEM = (
     "You check whether a sentence from a news article answers a question. Answer \"yes\" only if the "
     "sentence states the specific fact the question asks for (the person, number, date, place, reason or "
