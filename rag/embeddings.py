@@ -32,7 +32,7 @@ embedder obtainable offline (../shared/DESIGN.md; sha256 checked), run through l
 "search_query: " / "search_document: " prefixes. RGB train half, vector search alone over the pooled
 passages: positive hit@5 0.88 (MiniLM 0.84). As the cosine signal of answerability (rag.answerability,
 refitted out of fold): question-level AUC 0.770 -> 0.782 and 0.45 -> 0.46 of unanswerable questions
-refused at <= 5 % false refusals; added beside MiniLM's cosine instead, 0.779 and 0.42. On 2 idle cores
+refused at <= 5 % false refusals (added beside MiniLM's cosine rather than replacing it: 0.779, 0.42). On 2 idle cores
 it takes 36 ms per question and 490 ms for the 12 candidate sentences an extractive answer scores (the
 warm ask's budget is 100 ms), and a 137M-parameter model makes every ingest several times slower. Not
 worth it for a few questions; anyone who wants it serves it with llama.cpp and sets RAG_EMBEDDER=openai.

@@ -113,12 +113,14 @@ def is_refusal(sentence: str) -> bool:
 # with this one (logits), 0.81 refused where false refusals stay <= 0.10 against 0.84; the 0.5B with this
 # prompt, 0.742 alone and 0.927 averaged. Neither shipped.
 # December 2, the same 234 questions (this prompt: AUC 0.937; 0.71 / 0.84 / 0.84 refused at <= 0.05 / 0.07 /
-# 0.10 false refusals): contextual calibration (Zhao et al., 2021), each verdict's logit minus a or 1x
-# that of the same question with a content-free sentence ("N/A", "The article continues below.", or
-# both), AUC 0.924-0.934, never more refused at <= 0.07; a logistic regression over the question's best
-# verdict, its second best, the answerability confidence, the verdicts above 0.3 and the content-free one
-# (5x5-fold out of fold), AUC 0.930-0.938, 0.76-0.80 / 0.78-0.83 / 0.82-0.87. At one more call per
-# question for the first, neither shipped: the 1.5B's plain verdict is what it knows.
+# 0.10 false refusals): contextual calibration (Zhao et al., 2021), each verdict's logit minus 0.5 or 1
+# times that of the same question with a content-free sentence ("N/A", "The article continues below.",
+# or both), AUC 0.924-0.934, 0.69-0.74 / 0.74-0.79 / 0.79-0.84 refused; a logistic regression over the
+# question's best verdict, its second best, the answerability confidence, the verdicts above 0.3 and the
+# content-free one (5x5-fold out of fold), AUC 0.930-0.938, 0.69-0.80 / 0.78-0.83 / 0.82-0.87. Both
+# refuse fewer than this prompt at 7 %, near where its threshold sits (0.84 at 0.057), and the gains of
+# the second at 5 % and 10 % vary with the features chosen; neither shipped (the first costs one more call
+# per question).
 JUDGE_SYSTEM = (
     "You check whether a sentence from a news article answers a question. Answer \"yes\" only if the "
     "sentence states the specific fact the question asks for (the person, number, date, place, reason or "
